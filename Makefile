@@ -1,0 +1,24 @@
+# 课程套件的两个入口命令。Makefile 只是 bootstrap.py 的薄包装；
+# 没有 make 的同学（如 Windows）直接用 `python bootstrap.py lab` / `python bootstrap.py test`。
+PYTHON ?= python3
+JOBS ?= 2
+
+.PHONY: lab test setup data exercises doctor bench clean-venv
+
+setup:            ## 只准备 .venv 和数据（幂等）
+	$(PYTHON) bootstrap.py
+
+lab:              ## 准备环境并启动 JupyterLab（打开 notebooks/ch00_start_here.ipynb）
+	$(PYTHON) bootstrap.py lab $(LAB_ARGS)
+
+test:             ## 准备环境并运行全部测试（单元测试 + nbval 严格比对 notebook 输出）
+	$(PYTHON) bootstrap.py test -n $(JOBS)
+
+doctor: setup     ## 环境自检
+	.venv/bin/python -m helpers doctor
+
+bench: setup      ## 性能基准（打印数字，不是测试）
+	for b in benchmarks/bench_*.py; do .venv/bin/python "$$b" || exit 1; done
+
+clean-venv:
+	rm -rf .venv

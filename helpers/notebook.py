@@ -1,0 +1,151 @@
+"""notebook 的统一开场设置：中文字体、主题、显示选项、随机种子、安静的输出。
+
+每个 notebook 的第一个代码单元都调用 ``helpers.setup_notebook()``。
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SEED = 42
+
+# 依次尝试的系统中文字体（字体族名）。刻意不用 SimHei：它不是自由字体，且各系统上版本不一。
+SYSTEM_CJK_FAMILIES: tuple[str, ...] = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Sarasa Gothic SC",
+)
+
+FONT_ENV = "HEMU_CJK_FONT"  # 可设为字体文件路径或字体族名，覆盖自动选择
+
+
+@dataclass(frozen=True)
+class CJKFont:
+    """选中的中文字体：字体族名、文件路径和来源（system / bundled / env）。"""
+
+    family: str
+    path: str
+    source: str
+
+
+def _bundled_font() -> CJKFont:
+    """随锁文件从 PyPI 安装的后备字体 Noto Sans SC（SIL OFL 1.1）。"""
+    try:
+        import pylopdf_fonts_zh_cn
+    except ImportError as exc:  # pragma: no cover - 只有环境不完整时才会发生
+        raise RuntimeError(
+            "找不到任何中文字体：系统没有，后备字体包 pylopdf-fonts-zh-cn 也没装。"
+            "请运行 `make setup`（或 `python bootstrap.py`）重新安装环境。"
+        ) from exc
+    path = str(pylopdf_fonts_zh_cn.sans_path())
+    return CJKFont(family="Noto Sans SC", path=path, source="bundled")
+
+
+def _font_from_env(value: str) -> CJKFont:
+    from matplotlib import font_manager
+
+    if value.lower().endswith((".ttf", ".otf", ".ttc")) or os.sep in value or "/" in value:
+        p = Path(value)
+        if not p.is_file():
+            raise FileNotFoundError(
+                f"环境变量 {FONT_ENV} 指向的字体文件不存在：{value}。"
+                f"请改成一个存在的 .ttf/.otf 文件，或删除该变量让程序自动选择字体。"
+            )
+        font_manager.fontManager.addfont(str(p))
+        family = font_manager.FontProperties(fname=str(p)).get_name()
+        return CJKFont(family=family, path=str(p), source="env")
+    for entry in font_manager.fontManager.ttflist:
+        if entry.name == value:
+            return CJKFont(family=value, path=entry.fname, source="env")
+    raise LookupError(
+        f"环境变量 {FONT_ENV} 指定的字体族 {value!r} 在本机找不到。"
+        f"请安装它，或删除该变量让程序自动选择字体。"
+    )
+
+
+def find_cjk_font() -> CJKFont:
+    """找一个能显示简体中文的字体：环境变量 > 系统字体 > 随包安装的 Noto Sans SC。"""
+    from matplotlib import font_manager
+
+    env = os.environ.get(FONT_ENV)
+    if env:
+        return _font_from_env(env)
+    by_name = {}
+    for entry in font_manager.fontManager.ttflist:
+        by_name.setdefault(entry.name, entry.fname)
+    bundled = _bundled_font()
+    for family in SYSTEM_CJK_FAMILIES:
+        if family in by_name:
+            source = "bundled" if Path(by_name[family]) == Path(bundled.path) else "system"
+            return CJKFont(family=family, path=by_name[family], source=source)
+    font_manager.fontManager.addfont(bundled.path)
+    return bundled
+
+
+def cjk_font_path() -> str:
+    """中文字体文件的路径，供 wordcloud 的 ``font_path`` 参数使用（与 matplotlib 用同一字体）。"""
+    return find_cjk_font().path
+
+
+def quiet_third_party() -> None:
+    """过滤已知的第三方噪声，使 notebook 的存储输出保持干净（只过滤确知无害的几条）。"""
+    # jieba 首次加载词典时会向 stderr 打印 "Building prefix dict ..."。
+    logging.getLogger("jieba").setLevel(logging.ERROR)
+    try:
+        import jieba
+
+        jieba.setLogLevel(logging.ERROR)
+    except ImportError:  # pragma: no cover
+        pass
+    # 较新的 setuptools 上 import pkg_resources 会警告（jieba 等老包会触发）。
+    warnings.filterwarnings("ignore", message=r"pkg_resources is deprecated", category=UserWarning)
+    # seaborn 0.13.2 + matplotlib 3.11：箱线图内部仍传 vert=，matplotlib 会提示将弃用。
+    warnings.filterwarnings("ignore", message=r".*vert: bool will be deprecated.*")
+    warnings.filterwarnings("ignore", message=r".*The 'vert' parameter.*")
+
+
+def setup_notebook(seed: int = SEED, dpi: int = 100) -> None:
+    """notebook 开场一次调用：中文字体、seaborn 主题、pandas 显示选项、固定随机种子、安静输出。
+
+    不打印任何内容（不同电脑选中的字体不同，打印出来会让存储的输出无法复现）；
+    想知道用的是哪个字体，请运行 ``python -m helpers doctor``。
+    """
+    import matplotlib
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    import seaborn as sns
+
+    quiet_third_party()
+    font = find_cjk_font()
+    sns.set_theme(style="whitegrid", context="notebook")
+    matplotlib.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": [font.family, "DejaVu Sans"],
+            "axes.unicode_minus": False,  # 负号用 ASCII '-'，避免中文字体缺 U+2212 时显示方框
+            "figure.dpi": dpi,
+            "savefig.dpi": dpi,
+            "figure.figsize": (8, 4.5),
+            "axes.titlesize": 13,
+        }
+    )
+    plt.close("all")
+    pd.set_option("display.max_columns", 30)
+    pd.set_option("display.width", 120)
+    pd.set_option("display.precision", 3)
+    pd.set_option("display.unicode.east_asian_width", True)
+    random.seed(seed)
+    np.random.seed(seed)
