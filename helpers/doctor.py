@@ -133,16 +133,21 @@ def check_kernel() -> Finding:
 
 def check_data() -> Finding:
     try:
-        from helpers.data import verify_scale
+        from helpers.data import data_dir
+        from helpers.data.io import verify_dir
     except ImportError as exc:
         return Finding("课程数据", False, f"数据模块无法加载：{exc}", f"运行 {SETUP_CMD}")
-    problems = verify_scale("small")
+    directory = data_dir("small")
+    try:
+        problems = verify_dir(directory, "small")
+    except FileNotFoundError as exc:
+        problems = [str(exc).splitlines()[0]]
     if problems:
         return Finding(
             "课程数据", False, "；".join(problems[:5]),
             "运行 python -m helpers data build --scale small 重新生成（或用 git checkout datasets/ 恢复）",
         )
-    return Finding("课程数据", True, "datasets/small 齐全，校验和一致")
+    return Finding("课程数据", True, f"{directory} 齐全，校验和一致")
 
 
 CHECKS = (check_python, check_versions, check_font, check_jieba, check_kernel, check_data)

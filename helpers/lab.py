@@ -12,7 +12,10 @@ START_PAGE = "notebooks/ch00_start_here.ipynb"
 
 def lab_command(extra: list[str]) -> list[str]:
     """拼出启动 JupyterLab 的命令行：根目录为仓库根，默认打开起始页。"""
-    return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}", START_PAGE, *extra]
+    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}", START_PAGE, *extra]
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
+        cmd.append("--allow-root")  # 容器和 CI 里常以 root 运行；JupyterLab 默认拒绝 root
+    return cmd
 
 
 def main(args: argparse.Namespace) -> int:

@@ -1,15 +1,14 @@
 """测试的公共设置。"""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# 测试里画图不弹窗口；与 notebook 一样使用非交互后端。
-os.environ.setdefault("MPLBACKEND", "Agg")
+# 注意：不要在这里设置 MPLBACKEND——环境变量会传给 nbval 启动的内核，
+# 使 notebook 里的 plt.show() 不再输出图像，存储的输出就对不上了。
 
 
 @pytest.fixture(scope="session")
