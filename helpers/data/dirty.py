@@ -99,6 +99,7 @@ def make_orders_raw(orders: pd.DataFrame, items: pd.DataFrame, products: pd.Data
     # 缺失客户号：按订单整单缺失（游客下单/导出故障）
     miss_orders = raw["order_id"].drop_duplicates().sample(frac=0.15, random_state=rng.integers(2**31))
     missing_cid = raw["order_id"].isin(miss_orders).to_numpy()
+    has_time = raw["order_time"].notna().to_numpy()  # 退款冲销行没有时间，不属于任何日期格式
     prov = raw["province"].to_numpy().astype(object)
     short = (rng.random(n) < 0.3) & np.isin(prov, list(SHORT_PROVINCE))
     prov = np.where(short, pd.Series(prov).map(SHORT_PROVINCE).to_numpy(), prov)
@@ -135,13 +136,15 @@ def make_orders_raw(orders: pd.DataFrame, items: pd.DataFrame, products: pd.Data
         "extreme_quantity_pair": {"order_no": str(big["order_no"].iloc[0]), "quantity": 8000, "rows": 2},
         "price_typo_rows_x100": int(price_typo.sum()),
         "price_format_counts": {k: int((price_kind == i).sum()) for i, k in enumerate(PRICE_FORMATS)},
-        "date_format_counts": {k: int((time_kind == i).sum()) for i, k in enumerate(DATE_FORMATS)},
-        "province_short_form_rows": int(short.sum()),
+        "date_format_counts": {k: int(((time_kind == i) & has_time).sum()) for i, k in enumerate(DATE_FORMATS)},
+        "empty_time_rows": int((~has_time).sum()),
+        "province_short_form_rows": int((short & ~unknown).sum()),
         "province_unknown_rows": int(unknown.sum()),
         "sku_lowercase_rows": int(lower.sum()),
         "sku_trailing_space_rows": int(sku_space.sum()),
         "product_name_whitespace_rows": int(name_space.sum()),
-        "note": "除 exact_duplicate_rows 外，各计数不含重复行的副本（副本是整行照抄）。",
+        "note": ("missing_customer_id_rows 与 cancellation_rows 按导出的整张表计（含重复行的副本）；"
+                 "其余各项计数不含重复行的副本（副本是整行照抄）。先被简写、又被覆盖成“未知”的省份只算作未知。"),
         "clean_lines": n_clean_lines,
         "clean_orders": n_clean_orders,
         "clean_revenue": round(clean_revenue, 2),

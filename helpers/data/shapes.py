@@ -18,7 +18,7 @@ class EventStats:
         self.item_pv = np.zeros(int(products["product_id"].max()) - self.pid0 + 1, np.int64)
         self.cat = products.groupby("category_id")["category"].first()
         self.cat_counts = pd.DataFrame(0, index=self.cat.index, columns=BEHAVIORS)
-        self.n_users = self.n_buyers = self.n_dirty = 0
+        self.n_users = self.n_buyers = self.n_dirty = self.n_dup = 0
         self.bot_ids = set(int(b) for b in bot_ids)
         self.bot_pv: dict[str, int] = {}
         self.cart_pairs = self.cart_bought = self.fav_pairs = self.fav_bought = 0
@@ -32,6 +32,8 @@ class EventStats:
         self.type_counts += np.bincount(code, minlength=4)
         ok = (ts >= self.lo) & (ts < self.hi)
         self.n_dirty += int((~ok).sum())
+        # 同一用户、同一商品、同一行为、同一秒的记录（埋点重复上报；各块按用户划分，块内去重即全表去重）
+        self.n_dup += int(ev.duplicated().sum())
         pv = ok & (code == 0)
         local = ts[pv] + TZ_OFFSET - (self.lo + TZ_OFFSET)
         np.add.at(self.pv_day_hour, (local // 86400, (local % 86400) // 3600), 1)
@@ -72,6 +74,7 @@ class EventStats:
             "n_users": self.n_users, "n_buyers": self.n_buyers,
             "buyer_share": round(self.n_buyers / max(self.n_users, 1), 4),
             "dirty_timestamps": self.n_dirty,
+            "exact_duplicate_rows": self.n_dup,
             "dirty_rule": f"timestamp 不在 [{self.lo}, {self.hi}) 之内（窗口 2024-10-21 00:00 至 2024-12-02 00:00 北京时间）",
             "pv_by_hour": hourly.tolist(),
             "peak_hour": int(hourly.argmax()), "trough_hour": int(hourly.argmin()),
