@@ -1,0 +1,127 @@
+"""判分器命令行：真实的 ch00（解答满分、空白 0 分）、输入错误的中文提示、篡改判分环境的检测。"""
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import exercise_support as es
+from helpers.exercises.cells import role_of
+from helpers.exercises.grade import Options, chapter_from, run_grade
+from helpers.exercises.runner import Limits
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = ["--jobs", "2", "--cell-timeout", "20", "--notebook-timeout", "60"]
+
+
+def _grade(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "helpers", "grade", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def _rows(path: Path) -> dict[str, dict]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return {r["student"]: r for r in csv.DictReader(fh)}
+
+
+@pytest.fixture(scope="module")
+def ch00_graded(tmp_path_factory):
+    base = tmp_path_factory.mktemp("ch00")
+    subs = base / "班级"
+    (subs / "二班").mkdir(parents=True)
+    shutil.copy(ROOT / "solutions" / "ch00_practice.ipynb", subs / "2024001_张三.ipynb")
+    shutil.copy(ROOT / "exercises" / "ch00_practice.ipynb", subs / "二班" / "2024002_李四.ipynb")
+    nb = nbformat.read(ROOT / "exercises" / "ch00_practice.ipynb", as_version=4)
+    for cell in nb.cells:
+        if role_of(cell).role == "answer" and role_of(cell).qid == "0.1":
+            cell.source = "# 练习 0.1 作答\nanswer_0_1 = orders['pay_amount'].sum()"  # 忘了筛选已完成
+        if role_of(cell).role == "answer" and role_of(cell).qid == "0.6":
+            cell.source = "**练习 0.6 作答**\n我选 App，因为订单最多。"
+    nbformat.write(nb, subs / "2024003_王五.ipynb")
+    (subs / "作业要求.docx").write_bytes(b"PK\x03\x04")
+    out = base / "成绩.csv"
+    proc = _grade("ch00", str(subs), "--out", str(out), *FAST)
+    return proc, out, base / "成绩_feedback"
+
+
+def test_ch00_solution_full_blank_zero(ch00_graded):
+    proc, out, _ = ch00_graded
+    assert proc.returncode == 0, proc.stderr
+    rows = _rows(out)
+    assert list(rows) == ["2024001_张三", "2024003_王五", "二班/2024002_李四", "作业要求.docx"]
+    full = rows["2024001_张三"]
+    assert (full["status"], full["auto_total"], full["auto_max"]) == ("ok", "10", "10")
+    assert (full["q0.6_manual"], full["manual_max"]) == ("", "3")
+    blank = rows["二班/2024002_李四"]
+    assert (blank["status"], blank["auto_total"]) == ("blank", "0")
+    assert rows["2024003_王五"]["q0.1"] == "0" and rows["2024003_王五"]["status"] == "ok"
+    assert rows["作业要求.docx"]["status"] == "not_a_notebook"
+
+
+def test_ch00_feedback_lists_open_answer_and_rubric(ch00_graded):
+    _, _, fb = ch00_graded
+    text = (fb / "2024003_王五.md").read_text(encoding="utf-8")
+    assert "我选 App，因为订单最多。" in text and "评分要点" in text and "偏大" in text
+    assert (fb / "二班_2024002_李四.md").exists()
+
+
+def test_cli_errors_are_chinese(tmp_path):
+    sub = tmp_path / "a.ipynb"
+    shutil.copy(ROOT / "exercises" / "ch00_practice.ipynb", sub)
+    cases = [
+        (["ch42", str(sub), "--out", str(tmp_path / "g.csv")], "找不到第 ch42 章"),
+        (["第一章", str(sub), "--out", str(tmp_path / "g.csv")], "章节名应形如"),
+        (["ch00", str(tmp_path / "nope"), "--out", str(tmp_path / "g.csv")], "找不到提交"),
+        (["ch00", str(tmp_path / "empty"), "--out", str(tmp_path / "g.csv")], "没有找到任何提交"),
+        (["ch00", str(sub), "--out", str(tmp_path / "no" / "g.csv")], "文件夹不存在"),
+        (["ch00", str(sub), "--out", str(tmp_path)], "是文件夹"),
+        (["ch00", str(sub), "--out", str(tmp_path / "g.csv"), "--jobs", "0"], "参数有误"),
+    ]
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / ".hidden.ipynb").write_text("{}", encoding="utf-8")
+    for args, needle in cases:
+        proc = _grade(*args)
+        assert proc.returncode == 2 and needle in proc.stderr, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
+    missing = subprocess.run([sys.executable, "-m", "helpers", "grade"], cwd=ROOT, capture_output=True, text=True)
+    assert missing.returncode == 2
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root 不受文件权限限制")
+def test_cli_unwritable_out(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    sub = tmp_path / "a.ipynb"
+    shutil.copy(ROOT / "exercises" / "ch00_practice.ipynb", sub)
+    proc = _grade("ch00", str(sub), "--out", str(ro / "g.csv"))
+    assert proc.returncode == 2 and "无法写入" in proc.stderr
+
+
+def test_tampering_with_watched_files_is_detected(tmp_path):
+    """学生代码改了判分程序/数据文件：该份记 tampered（0 分），之后的记 not_graded，不给可信成绩。"""
+    watched = tmp_path / "watched"
+    watched.mkdir()
+    (watched / "rules.py").write_text("# 判分规则\n", encoding="utf-8")
+    sol, ex = es.write_chapter(tmp_path / "chapter")
+    chapter = chapter_from("ch99", ex, es.QUESTIONS)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    nb = nbformat.read(sol, as_version=4)
+    for cell in nb.cells:
+        if role_of(cell).role == "answer" and role_of(cell).qid == "9.1":
+            cell.source = f"# 练习 9.1 作答\nopen({str(watched / 'rules.py')!r}, 'a').write('PASS = True\\n')\nanswer_9_1 = 0"
+    nbformat.write(nb, subs / "a_tamper.ipynb")
+    shutil.copy(sol, subs / "b_honest.ipynb")
+    limits = Limits(cell_timeout=10, notebook_timeout=40)
+    rows, tampered = run_grade(chapter, [str(subs)], tmp_path / "g.csv", Options(limits=limits, jobs=1, watch=[watched]))
+    assert tampered
+    got = {r.sub.student: r.result.status for r in rows}
+    assert got == {"a_tamper": "tampered", "b_honest": "not_graded"}
+    table = _rows(tmp_path / "g.csv")
+    assert table["a_tamper"]["auto_total"] == "0"
