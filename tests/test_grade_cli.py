@@ -125,3 +125,25 @@ def test_tampering_with_watched_files_is_detected(tmp_path):
     assert got == {"a_tamper": "tampered", "b_honest": "not_graded"}
     table = _rows(tmp_path / "g.csv")
     assert table["a_tamper"]["auto_total"] == "0"
+
+
+def test_reading_the_exercise_samples_answer_key_is_flagged(tmp_path):
+    """第 2 章的练习数据有自己的答案册 raw_orders_sample_truth；作答里读它要被标为可疑，而不是拿分。"""
+    root = Path(__file__).resolve().parent.parent
+    nb = nbformat.read(root / "solutions" / "ch02_data_preparation.ipynb", as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("exercise", {})
+        if meta.get("id") == "2.1" and meta.get("role") == "answer":
+            cell.source = (
+                "# 练习 2.1 作答\nfrom helpers import prep_samples\n"
+                "answer_2_1 = prep_samples.raw_orders_sample_truth(2025)['exact_duplicate_rows']\n"
+            )
+    sub = tmp_path / "cheat.ipynb"
+    nbformat.write(nb, sub)
+    out = tmp_path / "grades.csv"
+    subprocess.run(
+        [sys.executable, "-m", "helpers", "grade", "ch02", str(sub), "--out", str(out), "--quiet", "--jobs", "1"],
+        cwd=root, capture_output=True, text=True, timeout=300,
+    )
+    row = out.read_text(encoding="utf-8-sig").splitlines()[1]
+    assert ",suspicious," in row, row

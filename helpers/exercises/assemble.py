@@ -26,6 +26,8 @@ SUSPICIOUS = [
     (re.compile(r"\b(expected_json|find_question|chapter_questions|export_answer|read_export)\b"), "调用了判分器内部函数"),
     (re.compile(r"exercises[/\\]+questions|questions[/\\]+ch\d\d"), "读取了题库文件"),
     (re.compile(r"_hemu_export"), "篡改判分导出代码"),
+    # 练习专用数据样本的答案册（如第 2 章的 raw_orders_sample_truth）直接给出了练习的答案
+    (re.compile(r"\b\w*sample_truth\b"), "读取了练习数据的答案册"),
 ]
 
 
