@@ -1,0 +1,122 @@
+"""探索性数据分析 (EDA) 的小工具：缺失值报告、异常值边界与标记、检出结果的查准率/查全率。
+
+全部在第3章（数据探索性分析）里先用 pandas 一步步算过，再说明这里的函数给出同样的结果；
+后面的章节直接调用。所有函数都不修改传入的数据。
+"""
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["flag_outliers", "iqr_bounds", "missing_report", "precision_recall", "sigma_bounds"]
+
+_METHODS = ("iqr", "sigma")
+
+
+def _numeric_values(values: pd.Series | np.ndarray | Iterable[float], what: str = "values") -> pd.Series:
+    """把输入整理成去掉缺失值的 float Series；不是数值或全为空时抛出中文 ValueError。"""
+    if isinstance(values, pd.DataFrame):
+        raise ValueError(f"{what} 应该是一列数值（Series 或一维数组），收到的是 DataFrame；请先选出一列，如 df['pay_amount']")
+    s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
+    name = f"列 {s.name!r}" if s.name is not None else what
+    if s.ndim != 1:
+        raise ValueError(f"{name} 应该是一维数据（1-D），收到的维数是 {s.ndim}")
+    if not (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)):
+        raise ValueError(f"{name} 不是数值类型（dtype={s.dtype}），无法计算异常值边界；请先转换成数值")
+    out = s.dropna().astype(float)
+    if out.empty:
+        raise ValueError(f"{name} 去掉缺失值后没有任何数据（empty），无法计算异常值边界")
+    if not np.isfinite(out.to_numpy()).all():
+        raise ValueError(f"{name} 含有无穷大（inf），请先处理后再计算异常值边界")
+    return out
+
+
+def _check_k(k: float) -> float:
+    if isinstance(k, bool) or not isinstance(k, (int, float, np.integer, np.floating)) or not np.isfinite(k) or k <= 0:
+        raise ValueError(f"倍数 k 必须是正数（k must be > 0），收到 {k!r}")
+    return float(k)
+
+
+def iqr_bounds(values: pd.Series | np.ndarray, k: float = 1.5) -> tuple[float, float]:
+    """IQR 规则的上下界 (Q1 − k·IQR, Q3 + k·IQR)，缺失值不参与计算。见第3章 3.3.1。"""
+    s = _numeric_values(values)
+    k = _check_k(k)
+    q1, q3 = s.quantile(0.25), s.quantile(0.75)
+    iqr = q3 - q1
+    return float(q1 - k * iqr), float(q3 + k * iqr)
+
+
+def sigma_bounds(values: pd.Series | np.ndarray, k: float = 3.0) -> tuple[float, float]:
+    """kσ 规则（默认 3σ）的上下界 (均值 − k·标准差, 均值 + k·标准差)，标准差按样本 (ddof=1) 计算。见第3章 3.3.1。"""
+    s = _numeric_values(values)
+    k = _check_k(k)
+    mean, std = s.mean(), s.std(ddof=1)
+    if not np.isfinite(std):
+        raise ValueError("只有一个有效数值，无法计算标准差（std），也就无法用 3σ 规则")
+    return float(mean - k * std), float(mean + k * std)
+
+
+def flag_outliers(values: pd.Series | np.ndarray, method: str = "iqr", k: float | None = None) -> pd.Series:
+    """标记落在边界之外的值：返回与输入同索引的布尔 Series（True = 异常，缺失值记为 False）。
+
+    method="iqr" 用 IQR 规则（k 默认 1.5），method="sigma" 用 kσ 规则（k 默认 3）。见第3章 3.3.1。
+    """
+    if method not in _METHODS:
+        raise ValueError(f"未知的方法 method={method!r}，可选：{', '.join(_METHODS)}")
+    if method == "iqr":
+        lower, upper = iqr_bounds(values, 1.5 if k is None else k)
+    else:
+        lower, upper = sigma_bounds(values, 3.0 if k is None else k)
+    s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
+    flags = (s < lower) | (s > upper)
+    return flags.fillna(False).astype(bool).rename(s.name)
+
+
+def missing_report(df: pd.DataFrame, columns: Iterable[Hashable] | None = None,
+                   only_missing: bool = False) -> pd.DataFrame:
+    """每列的缺失数 n_missing 与缺失率 missing_rate，按缺失率从高到低排列。见第3章 3.1.3。
+
+    columns 只看其中几列（默认全部）；only_missing=True 时只保留有缺失的列。
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"missing_report 需要一个 DataFrame，收到的是 {type(df).__name__}")
+    if columns is not None:
+        columns = list(columns)
+        absent = [c for c in columns if c not in df.columns]
+        if absent:
+            raise ValueError(f"数据里没有这些列（missing columns）：{', '.join(map(str, absent))}")
+        df = df[columns]
+    if len(df) == 0:
+        raise ValueError("数据没有任何行（empty DataFrame），无法计算缺失率")
+    n_missing = df.isna().sum()
+    report = pd.DataFrame({"n_missing": n_missing.astype("int64"), "missing_rate": n_missing / len(df)})
+    report = report.sort_values("missing_rate", ascending=False, kind="stable")
+    if only_missing:
+        report = report[report["n_missing"] > 0]
+    return report
+
+
+def precision_recall(found_ids: Iterable[Hashable], true_ids: Iterable[Hashable]) -> dict[str, float | int]:
+    """把检出的 ID 与答案册里的真实 ID 对比：返回检出数、真实数、TP、FP、FN、查准率与查全率。见第3章 3.3.2。
+
+    查准率 precision = TP ÷ 检出数（检出为 0 时记为 0.0）；查全率 recall = TP ÷ 真实数。
+    重复的 ID 只算一次。
+    """
+    if isinstance(found_ids, (str, bytes)) or isinstance(true_ids, (str, bytes)):
+        raise ValueError("found_ids 与 true_ids 应该是 ID 的列表/集合/Series，不能是单个字符串")
+    found = set(pd.Series(list(found_ids), dtype=object).dropna().tolist())
+    truth = set(pd.Series(list(true_ids), dtype=object).dropna().tolist())
+    if not truth:
+        raise ValueError("true_ids（真实的异常 ID）为空，无法计算查全率（recall）")
+    tp = len(found & truth)
+    return {
+        "n_found": len(found),
+        "n_true": len(truth),
+        "tp": tp,
+        "fp": len(found) - tp,
+        "fn": len(truth) - tp,
+        "precision": tp / len(found) if found else 0.0,
+        "recall": tp / len(truth),
+    }
