@@ -41,7 +41,7 @@ class CJKFont:
     source: str
 
 
-def _bundled_font() -> CJKFont:
+def bundled_font() -> CJKFont:
     """随锁文件从 PyPI 安装的后备字体 Noto Sans SC（SIL OFL 1.1）。"""
     try:
         import pylopdf_fonts_zh_cn
@@ -86,7 +86,7 @@ def find_cjk_font() -> CJKFont:
     by_name = {}
     for entry in font_manager.fontManager.ttflist:
         by_name.setdefault(entry.name, entry.fname)
-    bundled = _bundled_font()
+    bundled = bundled_font()
     for family in SYSTEM_CJK_FAMILIES:
         if family in by_name:
             source = "bundled" if Path(by_name[family]) == Path(bundled.path) else "system"
@@ -118,7 +118,7 @@ def quiet_third_party() -> None:
 
 
 def setup_notebook(seed: int = SEED, dpi: int = 100) -> None:
-    """notebook 开场一次调用：中文字体、seaborn 主题、pandas 显示选项、固定随机种子、安静输出。
+    """notebook 开场一次调用：中文字体、seaborn 主题、pandas 显示选项、固定随机种子、单线程计算、安静输出。
 
     不打印任何内容（不同电脑选中的字体不同，打印出来会让存储的输出无法复现）；
     想知道用的是哪个字体，请运行 ``python -m helpers doctor``。
@@ -149,3 +149,8 @@ def setup_notebook(seed: int = SEED, dpi: int = 100) -> None:
     pd.set_option("display.unicode.east_asian_width", True)
     random.seed(seed)
     np.random.seed(seed)
+    # BLAS / OpenMP 只用单线程：课程数据小，单线程不慢；多线程在忙碌的双核机器上反而拖慢 KMeans 等，
+    # 而且线程数不同可能让浮点结果在末位不同，使存储的输出在别人电脑上对不上。
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)

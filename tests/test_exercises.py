@@ -81,20 +81,24 @@ def test_exercise_notebook_has_no_solutions_outputs_and_locks():
             assert cell.metadata["editable"] is False and cell.metadata["deletable"] is False
 
 
-def test_markers_and_metadata_agree_in_solutions():
-    nb = nbformat.read(ROOT / "solutions" / "ch00_practice.ipynb", as_version=4)
+SOLUTIONS = sorted((ROOT / "solutions").glob("ch*.ipynb"))
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_markers_and_metadata_agree_in_solutions(path):
+    nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
-        stripped = dict(cell)
-        stripped = nbformat.from_dict({**stripped, "metadata": {}})
+        stripped = nbformat.from_dict({**dict(cell), "metadata": {}})
         assert role_of(stripped).role == role_of(cell).role
         assert role_of(stripped).qid == role_of(cell).qid
 
 
-def test_registry_matches_notebook():
-    """题库与解答本一致：题号、分值、类型；开放题的评分要点出现在解答本里；至少 5 题且类型多样。"""
-    nb = nbformat.read(ROOT / "solutions" / "ch00_practice.ipynb", as_version=4)
-    found = scan(nb, "ch00_practice.ipynb")
-    questions = chapter_questions("ch00")
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_registry_matches_notebook(path):
+    """题库与解答本一致：题号、分值、类型；开放题的评分要点出现在解答本里。"""
+    nb = nbformat.read(path, as_version=4)
+    found = scan(nb, path.name)
+    questions = chapter_questions(path.stem[:4])
     assert sorted(found) == sorted(q.id for q in questions)
     for q in questions:
         assert found[q.id].points == q.points and found[q.id].kind == q.kind, q.id
@@ -102,15 +106,29 @@ def test_registry_matches_notebook():
     for q in questions:
         for line in q.rubric:
             assert line in text
-    kinds = {type(q.rule).__name__ for q in questions if q.rule} | {q.kind for q in questions}
-    assert {"Number", "SeriesRule", "FrameRule", "PlotRule", "open"} <= kinds
-    assert len(questions) >= 5
+        assert q.kind == "auto" or q.rubric, f"开放题 {q.id} 没有评分要点"
 
 
-def test_solution_notebook_checks_all_pass():
-    nb = nbformat.read(ROOT / "solutions" / "ch00_practice.ipynb", as_version=4)
-    shown = [o.get("text", "") for c in nb.cells if role_of(c).role == "check" for o in c.outputs]
-    autos = [q for q in chapter_questions("ch00") if q.auto]
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_each_chapter_has_varied_questions(path):
+    """ch00 样例：至少 5 题，含数、Series、DataFrame、图、开放题；各章：至少 6 题，≥ 4 道自动题且类型不止一种，≥ 1 道开放题。"""
+    questions = chapter_questions(path.stem[:4])
+    auto_kinds = {type(q.rule).__name__ for q in questions if q.auto}
+    if path.stem.startswith("ch00"):
+        assert len(questions) >= 5
+        assert {"Number", "SeriesRule", "FrameRule", "PlotRule"} <= auto_kinds
+        assert any(q.kind == "open" for q in questions)
+    else:
+        assert len(questions) >= 6
+        assert sum(q.auto for q in questions) >= 4 and len(auto_kinds) >= 3
+        assert sum(q.kind == "open" for q in questions) >= 1
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_solution_notebook_checks_all_pass(path):
+    nb = nbformat.read(path, as_version=4)
+    shown = ["".join(o.get("text", "") for o in c.outputs) for c in nb.cells if role_of(c).role == "check"]
+    autos = [q for q in chapter_questions(path.stem[:4]) if q.auto]
     assert len(shown) == len(autos) and all(s.startswith("✅") for s in shown)
 
 
