@@ -1,7 +1,7 @@
 """命令行入口：``python -m helpers <命令>``（Windows 同学不需要 make）。
 
 命令：doctor（环境自检）· lab（启动 JupyterLab）· data（生成/校验数据）·
-exercises（由 solutions 生成练习）· grade（批量判分）。
+exercises（由 solutions 生成练习）· grade（批量判分）· site（生成离线 HTML 站点）。
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "helpers.lab": ("lab",),
     "helpers.data.cli": ("data",),
     "helpers.exercises.cli": ("exercises", "grade"),
+    "helpers.site": ("site",),
 }
 
 
