@@ -49,6 +49,10 @@ def main() -> int:
     print(f"实测：{args.n} 份用时 {elapsed:.1f} 秒（状态：{', '.join(statuses)}）")
     print(f"吞吐量：{per_min:.1f} 份/分钟（每份平均 {elapsed / args.n:.2f} 秒墙钟时间）")
     print(f"外推：100 人的班约需 {100 / per_min:.1f} 分钟（按实测的 {args.n} 份线性外推，不是实测）")
+    if statuses != ["ok"]:
+        # 解答本应当全部 ok；否则（如判分期间有人改动了课程文件）这组数字不代表真实判分，不能用
+        print("⚠ 不是每份都判为 ok，以上数字无效。请在没有人修改仓库文件时重跑。", file=sys.stderr)
+        return 1
     return 0
 
 

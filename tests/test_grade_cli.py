@@ -147,3 +147,21 @@ def test_reading_the_exercise_samples_answer_key_is_flagged(tmp_path):
     )
     row = out.read_text(encoding="utf-8-sig").splitlines()[1]
     assert ",suspicious," in row, row
+
+
+def test_fingerprint_sees_injected_startup_code_but_not_bytecode_caches(tmp_path):
+    """site-packages：新增 .pth / sitecustomize 或改它们的内容算篡改；导入时生成的 __pycache__ 不算。"""
+    from helpers.exercises.grade import fingerprint
+
+    site = tmp_path / "site-packages"
+    (site / "pkg").mkdir(parents=True)
+    (site / "a.pth").write_text("/some/path\n", encoding="utf-8")
+    before = fingerprint([site])
+    (site / "pkg" / "__pycache__").mkdir()
+    (site / "__pycache__").mkdir()
+    assert fingerprint([site]) == before
+    (site / "a.pth").write_text("import os; os.system('echo hi')\n", encoding="utf-8")
+    changed = fingerprint([site])
+    assert changed != before
+    (site / "sitecustomize.py").write_text("print('patched')\n", encoding="utf-8")
+    assert fingerprint([site]) != changed

@@ -170,14 +170,19 @@ def default_watch() -> list[Path]:
 
 
 def fingerprint(paths: list[Path]) -> str:
-    """监视范围的指纹：源码和数据文件的内容哈希；site-packages 只看顶层条目和 .pth 内容。"""
+    """监视范围的指纹：源码和数据文件的内容哈希；site-packages 只看顶层条目的名字和 .pth / sitecustomize 的内容。
+
+    不看 site-packages 里的修改时间：第一次导入某个包时 Python 会写 __pycache__，改变目录的修改时间，
+    那不是篡改，却会让并行判分误报 tampered。
+    """
     h = hashlib.sha256()
     for base in paths:
         if base.name == "site-packages":
             for e in sorted(base.iterdir()):
-                st = e.stat()
-                h.update(f"{e.name}|{st.st_mtime_ns}".encode())
-                if e.suffix == ".pth" or e.stem in ("sitecustomize", "usercustomize"):
+                if e.name == "__pycache__":
+                    continue
+                h.update(e.name.encode())
+                if e.is_file() and (e.suffix == ".pth" or e.stem in ("sitecustomize", "usercustomize")):
                     h.update(e.read_bytes())
             continue
         files = [base] if base.is_file() else sorted(f for f in base.rglob("*") if f.is_file() and "__pycache__" not in f.parts)

@@ -134,6 +134,16 @@ def _write_kernelspec(tmp: Path, limits: Limits) -> Path:
     return tmp / "kernels"
 
 
+def _kill_all(procs: list) -> None:
+    """杀掉给定的进程并等待它们退出（已不存在的进程忽略）。"""
+    for p in procs:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(procs, timeout=3)
+
+
 def kill_tree(pid: int) -> None:
     """杀掉进程及其全部子孙（先收集再杀，避免遗漏）。"""
     try:
@@ -141,23 +151,12 @@ def kill_tree(pid: int) -> None:
         procs = root.children(recursive=True) + [root]
     except psutil.Error:
         return
-    for p in procs:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(procs, timeout=3)
+    _kill_all(procs)
 
 
 def kill_descendants() -> None:
     """杀掉当前进程的全部子孙进程（判分 worker 结束前调用，清理学生留下的后台进程）。"""
-    procs = psutil.Process().children(recursive=True)
-    for p in procs:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(procs, timeout=3)
+    _kill_all(psutil.Process().children(recursive=True))
 
 
 def become_subreaper() -> None:
