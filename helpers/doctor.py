@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from dataclasses import dataclass
 from importlib import metadata
@@ -44,8 +45,6 @@ def read_lock(path: Path = LOCK) -> dict[str, str]:
 
 def normalize(name: str) -> str:
     """按 PEP 503 规范化包名（大小写、- _ . 视为相同）。"""
-    import re
-
     return re.sub(r"[-_.]+", "-", name).lower()
 
 

@@ -15,9 +15,19 @@ import pytest
 import bootstrap
 
 
-def test_fingerprint_is_stable_and_tracks_the_lock():
-    assert bootstrap.fingerprint() == bootstrap.fingerprint()
-    assert len(bootstrap.fingerprint()) == 64
+def test_fingerprint_changes_when_the_lock_or_pyproject_changes(tmp_path, monkeypatch):
+    for name in ("requirements.lock", "pyproject.toml"):
+        (tmp_path / name).write_bytes((bootstrap.ROOT / name).read_bytes())
+    monkeypatch.setattr(bootstrap, "ROOT", tmp_path)
+    original = bootstrap.fingerprint()
+    assert bootstrap.fingerprint() == original
+    with open(tmp_path / "requirements.lock", "a", encoding="utf-8") as f:
+        f.write("six==1.16.0\n")
+    after_lock = bootstrap.fingerprint()
+    assert after_lock != original, "锁文件变了，指纹却没变：环境不会重装"
+    with open(tmp_path / "pyproject.toml", "a", encoding="utf-8") as f:
+        f.write("\n# changed\n")
+    assert bootstrap.fingerprint() != after_lock
 
 
 def test_second_setup_installs_nothing(repo_root):

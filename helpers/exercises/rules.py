@@ -52,6 +52,12 @@ def _is_nan(v: Any) -> bool:
         return False
 
 
+_PLAIN_TYPE_NAMES: dict[type, str] = {
+    bool: "布尔值 (bool)", int: "整数 (int)", float: "小数 (float)", str: "字符串 (str)",
+    list: "列表 (list)", tuple: "元组 (tuple)", dict: "字典 (dict)",
+}
+
+
 def type_name(v: Any) -> str:
     """答案类型的中文名，用于“类型不对”的反馈。"""
     import pandas as pd
@@ -60,20 +66,8 @@ def type_name(v: Any) -> str:
         return "None（空值；是不是把 print(...) 或 plt.show() 的返回值赋给了答案？）"
     if v is Ellipsis:
         return "...（尚未作答）"
-    if type(v) is bool:
-        return "布尔值 (bool)"
-    if type(v) is int:
-        return "整数 (int)"
-    if type(v) is float:
-        return "小数 (float)"
-    if type(v) is str:
-        return "字符串 (str)"
-    if type(v) is list:
-        return "列表 (list)"
-    if type(v) is tuple:
-        return "元组 (tuple)"
-    if type(v) is dict:
-        return "字典 (dict)"
+    if type(v) in _PLAIN_TYPE_NAMES:  # 只认确切的内置类型：子类（如自定义 __eq__ 的 float 子类）不算
+        return _PLAIN_TYPE_NAMES[type(v)]
     if isinstance(v, pd.DataFrame):
         return f"DataFrame（{v.shape[0]} 行 × {v.shape[1]} 列）"
     if isinstance(v, pd.Series):
