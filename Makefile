@@ -3,7 +3,7 @@
 PYTHON ?= python3
 JOBS ?= 2
 
-.PHONY: lab test setup data exercises doctor bench clean-venv
+.PHONY: lab test setup data exercises doctor bench lint format clean-venv
 
 setup:            ## 只准备 .venv 和数据（幂等）
 	$(PYTHON) bootstrap.py
@@ -13,6 +13,12 @@ lab:              ## 准备环境并启动 JupyterLab（打开 notebooks/ch00_st
 
 test:             ## 准备环境并运行全部测试（单元测试 + nbval 严格比对 notebook 输出）
 	$(PYTHON) bootstrap.py test -n $(JOBS)
+
+lint: setup       ## ruff lint + 格式检查（make test 也会先做这一步）
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+format: setup     ## 自动修正 import 顺序等并统一格式（notebook 只 lint，不重排）
+	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
 
 doctor: setup     ## 环境自检
 	.venv/bin/python -m helpers doctor

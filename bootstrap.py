@@ -4,12 +4,13 @@
 
     python bootstrap.py          # 只准备 .venv（幂等：已是最新就什么都不装）
     python bootstrap.py lab      # 准备好后启动 JupyterLab
-    python bootstrap.py test     # 准备好后运行全部测试
+    python bootstrap.py test     # 准备好后运行 ruff（lint + 格式检查）和全部测试
 
 它做的事：在仓库根目录创建 .venv（不存在或已损坏时重建）→ 按 requirements.lock
 安装确切版本 → 以可编辑方式安装 helpers → 数据缺失时生成数据。安装指纹记在
 .venv/.course-stamp，锁文件或 pyproject.toml 变了才重装，所以第二次运行几乎不花时间。
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,7 +51,9 @@ def venv_works() -> bool:
     try:
         out = subprocess.run(
             [str(py), "-c", "import sys; print(sys.version_info[:2])"],
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     except (OSError, subprocess.TimeoutExpired):
         return False
@@ -89,6 +92,19 @@ def ensure_data(py: Path) -> None:
     run(str(py), "-m", "helpers", "data", "ensure")
 
 
+def lint_problems(py: Path) -> str:
+    """ruff 检查与格式检查；都通过返回空串，否则返回要打印的中文说明（含 ruff 的原始输出）。"""
+    for args, fix in ((["check", "."], "ruff check --fix ."), (["format", "--check", "."], "ruff format .")):
+        out = subprocess.run([str(py), "-m", "ruff", *args], cwd=ROOT, capture_output=True, text=True)
+        if out.returncode != 0:
+            return (
+                f"{out.stdout}{out.stderr}\nruff {' '.join(args)} 没有通过：请运行 "
+                f"`{py.relative_to(ROOT).as_posix().rsplit('/', 1)[0]}/{fix}` 修好后再测试（见 CONTRIBUTING.md）。"
+            )
+    print("ruff check / ruff format --check：通过", flush=True)
+    return ""
+
+
 def main(argv: list[str]) -> int:
     py = ensure_venv()
     ensure_data(py)
@@ -98,6 +114,10 @@ def main(argv: list[str]) -> int:
     if cmd == "lab":
         return subprocess.call([str(py), "-m", "helpers", "lab", *rest], cwd=ROOT)
     if cmd == "test":
+        lint = lint_problems(py)
+        if lint:
+            print(lint, file=sys.stderr)
+            return 1
         return subprocess.call([str(py), "-m", "pytest", *rest], cwd=ROOT)
     print(f"不认识的命令 {cmd!r}；可用：lab、test（或不带参数只准备环境）。", file=sys.stderr)
     return 2

@@ -7,6 +7,7 @@
 
 每个规模在单独的子进程里生成到临时目录，峰值内存取子进程的 ru_maxrss。
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,7 +34,8 @@ def peak_kb():
 
 
 t0 = time.perf_counter()
-from helpers.data import generate, load
+from coursekit.world import generate
+from helpers.data import load
 t1 = time.perf_counter()
 out = generate(sys.argv[1], out_dir=sys.argv[2], progress=sys.argv[1] == "large")
 t2 = time.perf_counter()
@@ -53,8 +55,12 @@ def bench(scale: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / scale
         t0 = time.perf_counter()
-        res = subprocess.run([sys.executable, "-c", CHILD, scale, str(out)], capture_output=True, text=True,
-                             cwd=Path(__file__).resolve().parents[1])
+        res = subprocess.run(
+            [sys.executable, "-c", CHILD, scale, str(out)],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parents[1],
+        )
         if res.returncode != 0:
             raise SystemExit(f"{scale} 生成失败：\n{res.stderr}")
         info = json.loads(res.stdout.strip().splitlines()[-1])
@@ -67,11 +73,16 @@ def main() -> int:
     ap.add_argument("--skip-large", action="store_true", help="跳过 large 规模")
     args = ap.parse_args()
     scales = ["tiny", "small"] + ([] if args.skip_large else ["large"])
-    print(f"{'规模':<6} {'生成(秒)':>9} {'读events(秒)':>12} {'峰值内存(MB)':>12} {'文件(MB)':>9} {'events行数':>11} {'orders行数':>10}")
+    print(
+        f"{'规模':<6} {'生成(秒)':>9} {'读events(秒)':>12} {'峰值内存(MB)':>12} {'文件(MB)':>9} {'events行数':>11} {'orders行数':>10}"
+    )
     for s in scales:
         r = bench(s)
-        print(f"{s:<6} {r['build_s']:>9.2f} {r['load_events_s']:>12.2f} {r['peak_mb']:>12.0f} {r['mb']:>9.1f} "
-              f"{r['events']:>11,} {r['orders']:>10,}", flush=True)
+        print(
+            f"{s:<6} {r['build_s']:>9.2f} {r['load_events_s']:>12.2f} {r['peak_mb']:>12.0f} {r['mb']:>9.1f} "
+            f"{r['events']:>11,} {r['orders']:>10,}",
+            flush=True,
+        )
     return 0
 
 

@@ -7,6 +7,7 @@
     .venv/bin/python benchmarks/bench_grade.py            # 20 份，并行 = 核数
     .venv/bin/python benchmarks/bench_grade.py --n 40 --jobs 2
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpers.exercises.grade import Options, load_chapter, run_grade  # noqa: E402
-from helpers.exercises.runner import Limits  # noqa: E402
+from coursekit.grading.grade import Options, load_chapter, run_grade  # noqa: E402
+from coursekit.grading.runner import Limits  # noqa: E402
 
 
 def main() -> int:

@@ -3,6 +3,7 @@
 全部在第3章（数据探索性分析）里先用 pandas 一步步算过，再说明这里的函数给出同样的结果；
 后面的章节直接调用。所有函数都不修改传入的数据。
 """
+
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
@@ -18,7 +19,9 @@ _METHODS = ("iqr", "sigma")
 def _numeric_values(values: pd.Series | np.ndarray | Iterable[float], what: str = "values") -> pd.Series:
     """把输入整理成去掉缺失值的 float Series；不是数值或全为空时抛出中文 ValueError。"""
     if isinstance(values, pd.DataFrame):
-        raise ValueError(f"{what} 应该是一列数值（Series 或一维数组），收到的是 DataFrame；请先选出一列，如 df['pay_amount']")
+        raise ValueError(
+            f"{what} 应该是一列数值（Series 或一维数组），收到的是 DataFrame；请先选出一列，如 df['pay_amount']"
+        )
     s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
     name = f"列 {s.name!r}" if s.name is not None else what
     if s.ndim != 1:
@@ -40,7 +43,20 @@ def _check_k(k: float) -> float:
 
 
 def iqr_bounds(values: pd.Series | np.ndarray, k: float = 1.5) -> tuple[float, float]:
-    """IQR 规则的上下界 (Q1 − k·IQR, Q3 + k·IQR)，缺失值不参与计算。见第3章 3.3.1。"""
+    """IQR 规则的上下界 (Q1 − k·IQR, Q3 + k·IQR)，缺失值不参与计算。见第3章 3.3.1。
+
+    示例::
+
+        >>> s = pd.Series([10, 12, 11, 13, 12, 95, None], name="pay_amount")
+        >>> iqr_bounds(s)
+        (9.0, 15.0)
+        >>> iqr_bounds(s, k=3)
+        (6.75, 17.25)
+        >>> iqr_bounds(s, k=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: 倍数 k 必须是正数（k must be > 0），收到 0
+    """
     s = _numeric_values(values)
     k = _check_k(k)
     q1, q3 = s.quantile(0.25), s.quantile(0.75)
@@ -49,7 +65,21 @@ def iqr_bounds(values: pd.Series | np.ndarray, k: float = 1.5) -> tuple[float, f
 
 
 def sigma_bounds(values: pd.Series | np.ndarray, k: float = 3.0) -> tuple[float, float]:
-    """kσ 规则（默认 3σ）的上下界 (均值 − k·标准差, 均值 + k·标准差)，标准差按样本 (ddof=1) 计算。见第3章 3.3.1。"""
+    """kσ 规则（默认 3σ）的上下界 (均值 − k·标准差, 均值 + k·标准差)，标准差按样本 (ddof=1) 计算。见第3章 3.3.1。
+
+    下面的数据均值为 12、标准差为 2。
+
+    示例::
+
+        >>> sigma_bounds(pd.Series([10, 12, 14, None]))
+        (6.0, 18.0)
+        >>> sigma_bounds([10, 12, 14], k=1)
+        (10.0, 14.0)
+        >>> sigma_bounds([5.0])
+        Traceback (most recent call last):
+        ...
+        ValueError: 只有一个有效数值，无法计算标准差（std），也就无法用 3σ 规则
+    """
     s = _numeric_values(values)
     k = _check_k(k)
     mean, std = s.mean(), s.std(ddof=1)
@@ -62,6 +92,20 @@ def flag_outliers(values: pd.Series | np.ndarray, method: str = "iqr", k: float 
     """标记落在边界之外的值：返回与输入同索引的布尔 Series（True = 异常，缺失值记为 False）。
 
     method="iqr" 用 IQR 规则（k 默认 1.5），method="sigma" 用 kσ 规则（k 默认 3）。见第3章 3.3.1。
+
+    样本很少时，一个大值会把标准差撑大，3σ 规则反而漏掉它（下例中的 95）。
+
+    示例::
+
+        >>> s = pd.Series([10, 12, 11, 13, 12, 95, None], name="pay_amount")
+        >>> flag_outliers(s).tolist()
+        [False, False, False, False, False, True, False]
+        >>> flag_outliers(s, method="sigma").tolist()
+        [False, False, False, False, False, False, False]
+        >>> flag_outliers(s, method="zscore")
+        Traceback (most recent call last):
+        ...
+        ValueError: 未知的方法 method='zscore'，可选：iqr, sigma
     """
     if method not in _METHODS:
         raise ValueError(f"未知的方法 method={method!r}，可选：{', '.join(_METHODS)}")
@@ -74,11 +118,29 @@ def flag_outliers(values: pd.Series | np.ndarray, method: str = "iqr", k: float 
     return flags.fillna(False).astype(bool).rename(s.name)
 
 
-def missing_report(df: pd.DataFrame, columns: Iterable[Hashable] | None = None,
-                   only_missing: bool = False) -> pd.DataFrame:
+def missing_report(
+    df: pd.DataFrame, columns: Iterable[Hashable] | None = None, only_missing: bool = False
+) -> pd.DataFrame:
     """每列的缺失数 n_missing 与缺失率 missing_rate，按缺失率从高到低排列。见第3章 3.1.3。
 
     columns 只看其中几列（默认全部）；only_missing=True 时只保留有缺失的列。
+
+    示例::
+
+        >>> df = pd.DataFrame({"order_id": [1, 2, 3, 4],
+        ...                    "coupon_id": [None, 7, None, None],
+        ...                    "city": ["北京", None, "上海", "广州"]})
+        >>> missing_report(df)
+                   n_missing  missing_rate
+        coupon_id          3          0.75
+        city               1          0.25
+        order_id           0          0.00
+        >>> missing_report(df, only_missing=True).index.tolist()
+        ['coupon_id', 'city']
+        >>> missing_report(df, columns=["age"])
+        Traceback (most recent call last):
+        ...
+        ValueError: 数据里没有这些列（missing columns）：age
     """
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"missing_report 需要一个 DataFrame，收到的是 {type(df).__name__}")
@@ -103,6 +165,17 @@ def precision_recall(found_ids: Iterable[Hashable], true_ids: Iterable[Hashable]
 
     查准率 precision = TP ÷ 检出数（检出为 0 时记为 0.0）；查全率 recall = TP ÷ 真实数。
     重复的 ID 只算一次。
+
+    下例检出 4 个、其中 2 个是真的（查准率 0.5）；真实的 2 个全被找到（查全率 1.0）。
+
+    示例::
+
+        >>> precision_recall([101, 102, 103, 104, 104], [102, 103])
+        {'n_found': 4, 'n_true': 2, 'tp': 2, 'fp': 2, 'fn': 0, 'precision': 0.5, 'recall': 1.0}
+        >>> precision_recall([101], [])
+        Traceback (most recent call last):
+        ...
+        ValueError: true_ids（真实的异常 ID）为空，无法计算查全率（recall）
     """
     if isinstance(found_ids, (str, bytes)) or isinstance(true_ids, (str, bytes)):
         raise ValueError("found_ids 与 true_ids 应该是 ID 的列表/集合/Series，不能是单个字符串")

@@ -2,6 +2,7 @@
 
 每个 notebook 的第一个代码单元都调用 ``helpers.setup_notebook()``。
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,7 +43,16 @@ class CJKFont:
 
 
 def bundled_font() -> CJKFont:
-    """随锁文件从 PyPI 安装的后备字体 Noto Sans SC（SIL OFL 1.1）。"""
+    """随锁文件从 PyPI 安装的后备字体 Noto Sans SC（SIL OFL 1.1）。
+
+    示例::
+
+        >>> font = bundled_font()
+        >>> font.family, font.source
+        ('Noto Sans SC', 'bundled')
+        >>> Path(font.path).suffix
+        '.otf'
+    """
     try:
         import pylopdf_fonts_zh_cn
     except ImportError as exc:  # pragma: no cover - 只有环境不完整时才会发生
@@ -71,13 +81,23 @@ def _font_from_env(value: str) -> CJKFont:
         if entry.name == value:
             return CJKFont(family=value, path=entry.fname, source="env")
     raise LookupError(
-        f"环境变量 {FONT_ENV} 指定的字体族 {value!r} 在本机找不到。"
-        f"请安装它，或删除该变量让程序自动选择字体。"
+        f"环境变量 {FONT_ENV} 指定的字体族 {value!r} 在本机找不到。请安装它，或删除该变量让程序自动选择字体。"
     )
 
 
 def find_cjk_font() -> CJKFont:
-    """找一个能显示简体中文的字体：环境变量 > 系统字体 > 随包安装的 Noto Sans SC。"""
+    """找一个能显示简体中文的字体：环境变量 > 系统字体 > 随包安装的 Noto Sans SC。
+
+    不同电脑选中的字体不同，所以示例只检查结果的形式。
+
+    示例::
+
+        >>> font = find_cjk_font()
+        >>> font.source in ("env", "system", "bundled")
+        True
+        >>> Path(font.path).suffix.lower() in (".otf", ".ttf", ".ttc")
+        True
+    """
     from matplotlib import font_manager
 
     env = os.environ.get(FONT_ENV)
@@ -96,12 +116,28 @@ def find_cjk_font() -> CJKFont:
 
 
 def cjk_font_path() -> str:
-    """中文字体文件的路径，供 wordcloud 的 ``font_path`` 参数使用（与 matplotlib 用同一字体）。"""
+    """中文字体文件的路径，供 wordcloud 的 ``font_path`` 参数使用（与 matplotlib 用同一字体）。
+
+    示例::
+
+        >>> path = cjk_font_path()
+        >>> path == find_cjk_font().path
+        True
+        >>> Path(path).suffix.lower() in (".otf", ".ttf", ".ttc")
+        True
+    """
     return find_cjk_font().path
 
 
 def quiet_third_party() -> None:
-    """过滤已知的第三方噪声，使 notebook 的存储输出保持干净（只过滤确知无害的几条）。"""
+    """过滤已知的第三方噪声，使 notebook 的存储输出保持干净（只过滤确知无害的几条）。
+
+    示例::
+
+        >>> quiet_third_party()
+        >>> logging.getLogger("jieba").level == logging.ERROR
+        True
+    """
     # jieba 首次加载词典时会向 stderr 打印 "Building prefix dict ..."。
     logging.getLogger("jieba").setLevel(logging.ERROR)
     try:
@@ -122,6 +158,19 @@ def setup_notebook(seed: int = SEED, dpi: int = 100) -> None:
 
     不打印任何内容（不同电脑选中的字体不同，打印出来会让存储的输出无法复现）；
     想知道用的是哪个字体，请运行 ``python -m helpers doctor``。
+
+    示例::
+
+        >>> setup_notebook()
+        >>> import matplotlib
+        >>> matplotlib.rcParams["font.sans-serif"][0] == find_cjk_font().family
+        True
+        >>> matplotlib.rcParams["axes.unicode_minus"]
+        False
+        >>> first = np.random.rand()
+        >>> setup_notebook()                         # 同一种子 → 同样的随机数
+        >>> np.random.rand() == first
+        True
     """
     import matplotlib
     import matplotlib.pyplot as plt

@@ -3,6 +3,7 @@
 这些计算在第2章（数据获取与预处理）里先用 pandas 一步步讲清楚，之后各章直接调用。
 所有函数都返回新对象，绝不修改传入的 Series / DataFrame。
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,21 +38,36 @@ DATE_FORMATS: tuple[str, ...] = (
 # 31 个省级行政区（不含港澳台）：全称、简称、行政区划代码（GB/T 2260 前两位 + 0000）、国家统计局四大地区。
 PROVINCES = pd.DataFrame(
     [
-        ("北京市", "北京", "110000", "东部"), ("天津市", "天津", "120000", "东部"),
-        ("河北省", "河北", "130000", "东部"), ("山西省", "山西", "140000", "中部"),
-        ("内蒙古自治区", "内蒙古", "150000", "西部"), ("辽宁省", "辽宁", "210000", "东北"),
-        ("吉林省", "吉林", "220000", "东北"), ("黑龙江省", "黑龙江", "230000", "东北"),
-        ("上海市", "上海", "310000", "东部"), ("江苏省", "江苏", "320000", "东部"),
-        ("浙江省", "浙江", "330000", "东部"), ("安徽省", "安徽", "340000", "中部"),
-        ("福建省", "福建", "350000", "东部"), ("江西省", "江西", "360000", "中部"),
-        ("山东省", "山东", "370000", "东部"), ("河南省", "河南", "410000", "中部"),
-        ("湖北省", "湖北", "420000", "中部"), ("湖南省", "湖南", "430000", "中部"),
-        ("广东省", "广东", "440000", "东部"), ("广西壮族自治区", "广西", "450000", "西部"),
-        ("海南省", "海南", "460000", "东部"), ("重庆市", "重庆", "500000", "西部"),
-        ("四川省", "四川", "510000", "西部"), ("贵州省", "贵州", "520000", "西部"),
-        ("云南省", "云南", "530000", "西部"), ("西藏自治区", "西藏", "540000", "西部"),
-        ("陕西省", "陕西", "610000", "西部"), ("甘肃省", "甘肃", "620000", "西部"),
-        ("青海省", "青海", "630000", "西部"), ("宁夏回族自治区", "宁夏", "640000", "西部"),
+        ("北京市", "北京", "110000", "东部"),
+        ("天津市", "天津", "120000", "东部"),
+        ("河北省", "河北", "130000", "东部"),
+        ("山西省", "山西", "140000", "中部"),
+        ("内蒙古自治区", "内蒙古", "150000", "西部"),
+        ("辽宁省", "辽宁", "210000", "东北"),
+        ("吉林省", "吉林", "220000", "东北"),
+        ("黑龙江省", "黑龙江", "230000", "东北"),
+        ("上海市", "上海", "310000", "东部"),
+        ("江苏省", "江苏", "320000", "东部"),
+        ("浙江省", "浙江", "330000", "东部"),
+        ("安徽省", "安徽", "340000", "中部"),
+        ("福建省", "福建", "350000", "东部"),
+        ("江西省", "江西", "360000", "中部"),
+        ("山东省", "山东", "370000", "东部"),
+        ("河南省", "河南", "410000", "中部"),
+        ("湖北省", "湖北", "420000", "中部"),
+        ("湖南省", "湖南", "430000", "中部"),
+        ("广东省", "广东", "440000", "东部"),
+        ("广西壮族自治区", "广西", "450000", "西部"),
+        ("海南省", "海南", "460000", "东部"),
+        ("重庆市", "重庆", "500000", "西部"),
+        ("四川省", "四川", "510000", "西部"),
+        ("贵州省", "贵州", "520000", "西部"),
+        ("云南省", "云南", "530000", "西部"),
+        ("西藏自治区", "西藏", "540000", "西部"),
+        ("陕西省", "陕西", "610000", "西部"),
+        ("甘肃省", "甘肃", "620000", "西部"),
+        ("青海省", "青海", "630000", "西部"),
+        ("宁夏回族自治区", "宁夏", "640000", "西部"),
         ("新疆维吾尔自治区", "新疆", "650000", "西部"),
     ],
     columns=["province", "short_name", "code", "region"],
@@ -88,6 +104,19 @@ def parse_price(s: pd.Series, *, errors: str = "raise") -> pd.Series:
     去掉首尾空白、人民币符号（半角 ¥ / 全角 ￥）、“元”字和千分位逗号后再转数值；
     缺失或空白 → NaN。``errors="raise"``（默认）遇到无法解析的值抛出 ValueError，
     ``errors="coerce"`` 则把它们记为 NaN。
+
+    示例::
+
+        >>> s = pd.Series(["¥1,299.00", "￥59.90", "129.90元", " 129.9 ", None], name="price")
+        >>> parse_price(s).tolist()
+        [1299.0, 59.9, 129.9, 129.9, nan]
+        >>> bad = pd.Series(["¥12", "面议"], name="price")
+        >>> parse_price(bad, errors="coerce").tolist()
+        [12.0, nan]
+        >>> parse_price(bad)
+        Traceback (most recent call last):
+        ...
+        ValueError: 列 'price' 中有 1 个值无法解析为价格（unparseable price）：'面议'
     """
     _require_series(s, "parse_price")
     if errors not in ("raise", "coerce"):
@@ -97,8 +126,9 @@ def parse_price(s: pd.Series, *, errors: str = "raise") -> pd.Series:
     out = pd.to_numeric(cleaned.replace("", np.nan), errors="coerce").astype("float64")
     bad = out.isna() & ~_blank(s)
     if bad.any() and errors == "raise":
-        raise ValueError(f"列 {s.name!r} 中有 {int(bad.sum())} 个值无法解析为价格（unparseable price）："
-                         f"{_show(s[bad])}")
+        raise ValueError(
+            f"列 {s.name!r} 中有 {int(bad.sum())} 个值无法解析为价格（unparseable price）：{_show(s[bad])}"
+        )
     return out.rename(s.name)
 
 
@@ -107,6 +137,22 @@ def parse_mixed_dates(s: pd.Series, formats: Sequence[str] = DATE_FORMATS, *, er
 
     按 ``formats`` 的顺序逐个格式尝试，每个值取第一个能解析它的格式；缺失或空白 → NaT。
     ``errors="raise"``（默认）遇到任何格式都解析不了的值抛出 ValueError，``"coerce"`` 则记为 NaT。
+
+    示例::
+
+        >>> s = pd.Series(["2024-11-11 09:30:00", "2024/11/11 21:05", "2024年11月12日 08:00",
+        ...                "20241112093000", None], name="order_time")
+        >>> parse_mixed_dates(s)
+        0   2024-11-11 09:30:00
+        1   2024-11-11 21:05:00
+        2   2024-11-12 08:00:00
+        3   2024-11-12 09:30:00
+        4                   NaT
+        Name: order_time, dtype: datetime64[ns]
+        >>> parse_mixed_dates(pd.Series(["11/11/2024"], name="order_time"))
+        Traceback (most recent call last):
+        ...
+        ValueError: 列 'order_time' 中有 1 个时间值不符合任何给定格式（unknown date format）：'11/11/2024'
     """
     _require_series(s, "parse_mixed_dates")
     if errors not in ("raise", "coerce"):
@@ -122,8 +168,9 @@ def parse_mixed_dates(s: pd.Series, formats: Sequence[str] = DATE_FORMATS, *, er
         out.loc[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce").astype("datetime64[ns]")
     bad = out.isna() & ~_blank(s)
     if bad.any() and errors == "raise":
-        raise ValueError(f"列 {s.name!r} 中有 {int(bad.sum())} 个时间值不符合任何给定格式（unknown date format）："
-                         f"{_show(s[bad])}")
+        raise ValueError(
+            f"列 {s.name!r} 中有 {int(bad.sum())} 个时间值不符合任何给定格式（unknown date format）：{_show(s[bad])}"
+        )
     return out
 
 
@@ -131,7 +178,20 @@ def parse_mixed_dates(s: pd.Series, formats: Sequence[str] = DATE_FORMATS, *, er
 
 
 def standardize_text(s: pd.Series, *, case: str | None = None) -> pd.Series:
-    """去掉首尾空白、把中间连续空白并成一个空格；``case="upper"/"lower"`` 时再统一大小写。见第2章。"""
+    """去掉首尾空白、把中间连续空白并成一个空格；``case="upper"/"lower"`` 时再统一大小写。见第2章。
+
+    示例::
+
+        >>> s = pd.Series(["  iPhone   15 Pro ", "iphone 15  pro"])
+        >>> standardize_text(s).tolist()
+        ['iPhone 15 Pro', 'iphone 15 pro']
+        >>> standardize_text(s, case="lower").tolist()
+        ['iphone 15 pro', 'iphone 15 pro']
+        >>> standardize_text(s, case="title")
+        Traceback (most recent call last):
+        ...
+        ValueError: case 只能是 None、'upper' 或 'lower'，收到 'title'
+    """
     _require_series(s, "standardize_text")
     if case not in (None, "upper", "lower"):
         raise ValueError(f"case 只能是 None、'upper' 或 'lower'，收到 {case!r}")
@@ -146,11 +206,21 @@ def standardize_text(s: pd.Series, *, case: str | None = None) -> pd.Series:
 def standardize_province(s: pd.Series, *, unknown: Iterable[str] = ("未知", "不详", "其他")) -> pd.Series:
     """把省份的简称、全称统一成全称（“北京”“北京市” → “北京市”，“广西” → “广西壮族自治区”）。见第2章。
 
-    ``unknown`` 里的占位词和缺失值 → <NA>；不是任何省份的值抛出 ValueError（以免悄悄丢数据）。
+    ``unknown`` 里的占位词和缺失值 → 缺失值；不是任何省份的值抛出 ValueError（以免悄悄丢数据）。
+
+    示例::
+
+        >>> s = pd.Series(["北京", "北京市", " 广西", "未知", None], name="province")
+        >>> standardize_province(s).tolist()
+        ['北京市', '北京市', '广西壮族自治区', nan, nan]
+        >>> standardize_province(pd.Series(["北京", "火星"], name="province"))
+        Traceback (most recent call last):
+        ...
+        ValueError: 列 'province' 中有无法识别的省份名称（unknown province）：'火星'
     """
     _require_series(s, "standardize_province")
-    mapping = dict(zip(PROVINCES["province"], PROVINCES["province"]))
-    mapping.update(zip(PROVINCES["short_name"], PROVINCES["province"]))
+    mapping = dict(zip(PROVINCES["province"], PROVINCES["province"], strict=True))
+    mapping.update(zip(PROVINCES["short_name"], PROVINCES["province"], strict=True))
     text = s.astype(str).str.strip()
     placeholder = text.isin(list(unknown)).fillna(False) | text.eq("").fillna(False)
     out = text.map(mapping).astype(str)
@@ -184,6 +254,26 @@ def quality_report(
 
     返回列：dimension（维度）、check（检查项）、column（列）、n_checked（检查行数）、n_failed（不合格行数）、
     pass_pct（合格率，百分数，向下取两位小数）。
+
+    示例::
+
+        >>> df = pd.DataFrame({"order_id": [1, 2, 2, 3],
+        ...                    "pay_amount": [59.9, 120.0, 120.0, -5.0],
+        ...                    "city": ["北京", " ", " ", "上海"]})
+        >>> report = quality_report(df, key=["order_id"], rules=[
+        ...     ("有效性", "实付金额非负", "pay_amount", lambda d: d["pay_amount"] >= 0)])
+        >>> for r in report.itertuples():
+        ...     print(r.dimension, r.check, r.column, r.n_failed, r.pass_pct)
+        完整性 非缺失 order_id 0 100.0
+        完整性 非缺失 pay_amount 0 100.0
+        完整性 非缺失 city 2 50.0
+        唯一性 整行不重复 （全部列） 1 75.0
+        唯一性 业务键不重复 order_id 1 75.0
+        有效性 实付金额非负 pay_amount 1 75.0
+        >>> quality_report(df, required=["phone"])
+        Traceback (most recent call last):
+        ...
+        ValueError: 数据中没有列 'phone'（missing column）。现有的列：order_id, pay_amount, city
     """
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"quality_report 需要一个 DataFrame，收到的是 {type(df).__name__}")
@@ -233,14 +323,24 @@ def mask_phone(s: pd.Series) -> pd.Series:
     """手机号脱敏：保留前 3 位和后 4 位，中间换成 ****（“13812345678” → “138****5678”）。见第2章。
 
     缺失值保持缺失；不是 11 位、以 1 开头的数字串时抛出 ValueError。
+
+    示例::
+
+        >>> mask_phone(pd.Series(["13812345678", None], name="phone")).tolist()
+        ['138****5678', nan]
+        >>> mask_phone(pd.Series(["13812345678", "12345"], name="phone"))
+        Traceback (most recent call last):
+        ...
+        ValueError: 列 'phone' 中有 1 个值不是 11 位手机号（invalid phone number）：'12345'
     """
     _require_series(s, "mask_phone")
     text = s.astype(str).str.strip()
     ok = text.str.fullmatch(_PHONE_RE.pattern)
     bad = text.notna() & ~ok.fillna(False)
     if bad.any():
-        raise ValueError(f"列 {s.name!r} 中有 {int(bad.sum())} 个值不是 11 位手机号（invalid phone number）："
-                         f"{_show(s[bad])}")
+        raise ValueError(
+            f"列 {s.name!r} 中有 {int(bad.sum())} 个值不是 11 位手机号（invalid phone number）：{_show(s[bad])}"
+        )
     return (text.str[:3] + "****" + text.str[-4:]).rename(s.name)
 
 
@@ -249,6 +349,16 @@ def pseudonymize(s: pd.Series, salt: str, *, length: int = 16) -> pd.Series:
 
     ``salt`` 是保密的密钥（不能为空，也不要写进共享的代码或数据）；返回前 ``length`` 位十六进制字符。
     缺失值保持缺失。
+
+    示例::
+
+        >>> ids = pd.Series(["C1001", "C1002", "C1001", None], name="customer_id")
+        >>> pseudonymize(ids, salt="课堂演示用", length=8).tolist()
+        ['a7b6b7e8', '9d8bf499', 'a7b6b7e8', nan]
+        >>> pseudonymize(ids, salt="")
+        Traceback (most recent call last):
+        ...
+        ValueError: salt（密钥）不能为空：没有密钥的哈希可以被穷举还原
     """
     _require_series(s, "pseudonymize")
     if not isinstance(salt, str) or not salt:

@@ -1,4 +1,5 @@
 """测试的公共设置。"""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """练习/判分测试共用：一个不依赖数据集的小章节（ch99，题号 9.x）及其题库、解答本和练习本。"""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,10 +7,10 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from helpers.exercises.authoring import exercise_cells, stable_ids
-from helpers.exercises.build import build_notebook, render
-from helpers.exercises.questions import Question
-from helpers.exercises.rules import FrameRule, Number, PlotRule, SeriesRule
+from coursekit.exercises.authoring import exercise_cells, stable_ids
+from coursekit.exercises.build import build_notebook, render
+from coursekit.exercises.rules import FrameRule, Number, PlotRule, SeriesRule
+from coursekit.questions import Question
 
 DATA = {"cat": ["a", "b", "a", "c", "b", "a"], "amount": [10.0, 20.0, 5.0, 7.5, 2.5, 1.0]}
 
@@ -38,18 +39,26 @@ def _plot():
 
 QUESTIONS = [
     Question("9.1", 2, "auto", "总金额", lambda: _df()["amount"].sum(), Number(), "把 amount 列加起来。"),
-    Question("9.2", 2, "auto", "各类金额", lambda: _df().groupby("cat")["amount"].sum(), SeriesRule(), "按 cat 分组求和。"),
-    Question("9.3", 3, "auto", "各类笔数与金额",
-             lambda: _df().groupby("cat").agg(n=("amount", "size"), total=("amount", "sum")).reset_index(), FrameRule()),
+    Question(
+        "9.2", 2, "auto", "各类金额", lambda: _df().groupby("cat")["amount"].sum(), SeriesRule(), "按 cat 分组求和。"
+    ),
+    Question(
+        "9.3",
+        3,
+        "auto",
+        "各类笔数与金额",
+        lambda: _df().groupby("cat").agg(n=("amount", "size"), total=("amount", "sum")).reset_index(),
+        FrameRule(),
+    ),
     Question("9.4", 2, "auto", "柱状图", _plot, PlotRule()),
     Question("9.5", 3, "open", "解读", rubric=("指出 a 类金额最高（1 分）", "给出一条建议（2 分）")),
 ]
 
 SOLUTIONS = {
-    "9.1": "answer_9_1 = df[\"amount\"].sum()",
-    "9.2": "answer_9_2 = df.groupby(\"cat\")[\"amount\"].sum()",
-    "9.3": "answer_9_3 = df.groupby(\"cat\").agg(n=(\"amount\", \"size\"), total=(\"amount\", \"sum\")).reset_index()",
-    "9.4": "ax = df.groupby(\"cat\")[\"amount\"].sum().plot.bar()\nax.set_title(\"各类金额\")\nax.set_xlabel(\"类别\")\nax.set_ylabel(\"金额\")\nanswer_9_4 = ax",
+    "9.1": 'answer_9_1 = df["amount"].sum()',
+    "9.2": 'answer_9_2 = df.groupby("cat")["amount"].sum()',
+    "9.3": 'answer_9_3 = df.groupby("cat").agg(n=("amount", "size"), total=("amount", "sum")).reset_index()',
+    "9.4": 'ax = df.groupby("cat")["amount"].sum().plot.bar()\nax.set_title("各类金额")\nax.set_xlabel("类别")\nax.set_ylabel("金额")\nanswer_9_4 = ax',
     "9.5": "a 类金额最高，建议加大 a 类的推广。",
 }
 

@@ -1,4 +1,5 @@
 """数据层：可复现、校验、中文错误、类型、缓存与命令行。"""
+
 from __future__ import annotations
 
 import json
@@ -8,13 +9,29 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.data import DEFAULT_SEED, generate, list_tables, load, truth
-from helpers.data.cli import register
+from coursekit.world import generate
+from coursekit.world.cli import register
+from helpers.data import DEFAULT_SEED, list_tables, load, truth
 from helpers.data.io import datasets_root, file_info
 
-EXPECTED_TABLES = {"customers", "products", "orders", "order_items", "events", "reviews", "inventory",
-                   "suppliers", "purchase_orders", "coupons", "coupon_grants", "marketing_spend",
-                   "touchpoints", "service_tickets", "surveys", "orders_raw"}
+EXPECTED_TABLES = {
+    "customers",
+    "products",
+    "orders",
+    "order_items",
+    "events",
+    "reviews",
+    "inventory",
+    "suppliers",
+    "purchase_orders",
+    "coupons",
+    "coupon_grants",
+    "marketing_spend",
+    "touchpoints",
+    "service_tickets",
+    "surveys",
+    "orders_raw",
+}
 
 
 def _manifest(d):
@@ -89,8 +106,22 @@ def test_load_returns_copies():
 def test_truth_is_plain_dict():
     t = truth()
     assert isinstance(t, dict)
-    for k in ("coupon_experiment", "churn", "clv", "planted_pairs", "bots", "fraud_orders", "supply",
-              "reviews", "service", "seasonality", "orders_raw", "events", "shapes", "meta"):
+    for k in (
+        "coupon_experiment",
+        "churn",
+        "clv",
+        "planted_pairs",
+        "bots",
+        "fraud_orders",
+        "supply",
+        "reviews",
+        "service",
+        "seasonality",
+        "orders_raw",
+        "events",
+        "shapes",
+        "meta",
+    ):
         assert k in t, k
 
 
@@ -155,8 +186,8 @@ def test_cli_ensure_passes_when_data_is_fine(capsys):
 
 
 def test_cli_ensure_builds_when_missing_and_fails_when_corrupted(tmp_path, monkeypatch, capsys):
-    import helpers.data.build as build
-    import helpers.data.cli as cli
+    import coursekit.world.build as build
+    import coursekit.world.cli as cli
 
     monkeypatch.setenv("HEMU_DATASETS", str(tmp_path))
     calls = []
@@ -170,7 +201,7 @@ def test_cli_ensure_builds_when_missing_and_fails_when_corrupted(tmp_path, monke
 
 
 def test_readme_figures_match_shipped_data():
-    from helpers.data.shapes import render_readme_block
+    from coursekit.world.shapes import render_readme_block
 
     d = datasets_root() / "small"
     readme = (datasets_root() / "README.md").read_text(encoding="utf-8")

@@ -1,7 +1,7 @@
 """small 数据重现真实数据的“形状”（REFERENCE.md），以区间断言；直接从表里算，不看 truth。"""
+
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -1,4 +1,5 @@
 """每个植入的故事都能用直接的分析在 small 数据上找回来（并与 truth 一致）。"""
+
 from __future__ import annotations
 
 import logging
@@ -24,7 +25,7 @@ def test_apriori_finds_planted_pairs(key):
     basket.columns = [str(c) for c in basket.columns]  # association_rules 需要 Python str
     frequent = apriori(basket, min_support=0.005, use_colnames=True)
     rules = association_rules(frequent, metric="lift", min_threshold=2.0)
-    found = {frozenset(a | c) for a, c in zip(rules["antecedents"], rules["consequents"])}
+    found = {frozenset(a | c) for a, c in zip(rules["antecedents"], rules["consequents"], strict=True)}
     planted = {frozenset({str(p["product_a"]), str(p["product_b"])}) for p in key["planted_pairs"]["pairs"]}
     assert len(planted) >= 5
     assert planted <= found, "每个植入的商品对都被 apriori 找到"
@@ -104,8 +105,9 @@ def test_csat_falls_with_first_response_time(key):
 
 def test_ratings_fall_with_delivery_delay(key):
     r, o = load("reviews"), load("orders").set_index("order_id")
-    delay = (o.loc[r["order_id"], "delivered_at"].dt.normalize()
-             - o.loc[r["order_id"], "promised_delivery_date"]).dt.days.to_numpy()
+    delay = (
+        o.loc[r["order_id"], "delivered_at"].dt.normalize() - o.loc[r["order_id"], "promised_delivery_date"]
+    ).dt.days.to_numpy()
     late = delay > 0
     assert r["rating"][~late].mean() - r["rating"][late].mean() > 0.6
     assert key["reviews"]["mean_rating_by_late"]["True"] < key["reviews"]["mean_rating_by_late"]["False"]
@@ -114,7 +116,7 @@ def test_ratings_fall_with_delivery_delay(key):
 def test_review_sentiment_and_aspects_recoverable_with_jieba(key):
     import jieba
 
-    from helpers.data.text import ASPECT_KEYWORDS, NEGATIVE_WORDS, POSITIVE_WORDS
+    from coursekit.world.text import ASPECT_KEYWORDS, NEGATIVE_WORDS, POSITIVE_WORDS
 
     jieba.setLogLevel(logging.ERROR)
     r = load("reviews").dropna(subset=["review_text"])
@@ -125,7 +127,7 @@ def test_review_sentiment_and_aspects_recoverable_with_jieba(key):
     assert spearmanr(score, r["rating"]).statistic > 0.6
     lab = pd.DataFrame(key["reviews"]["labels"]).set_index("review_id").loc[r["review_id"]]
     for aspect, words in ASPECT_KEYWORDS.items():
-        found = tokens.map(lambda ws: any(w in ws for w in words)).to_numpy()
+        found = tokens.map(lambda ws, words=words: any(w in ws for w in words)).to_numpy()
         true = (lab["neg_aspects"].str.contains(aspect) | lab["pos_aspects"].str.contains(aspect)).to_numpy()
         assert (found & true).sum() / found.sum() > 0.95, aspect
         assert (found & true).sum() / true.sum() > 0.75, aspect

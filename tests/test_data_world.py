@@ -1,11 +1,13 @@
 """一个模拟、各表一致：参照完整性与金额/库存的加总（tiny 与 small 都测）。"""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.data import generate, load, truth
+from coursekit.world import generate
+from helpers.data import load, truth
 from helpers.data.io import datasets_root
 
 
@@ -86,8 +88,8 @@ def test_reviews_only_for_delivered_orders(world):
     assert (o.loc[r["order_id"], "status"] == "已完成").all()
     assert (r["review_time"].to_numpy() >= o.loc[r["order_id"], "delivered_at"].to_numpy()).all()
     assert (r["customer_id"].to_numpy() == o.loc[r["order_id"], "customer_id"].to_numpy()).all()
-    pairs = set(zip(it["order_id"], it["product_id"]))
-    assert all(pair in pairs for pair in zip(r["order_id"], r["product_id"]))
+    pairs = set(zip(it["order_id"], it["product_id"], strict=True))
+    assert all(pair in pairs for pair in zip(r["order_id"], r["product_id"], strict=True))
     assert r["rating"].between(1, 5).all()
 
 
@@ -127,12 +129,18 @@ def test_inventory_sales_match_shipments(world):
 def test_purchase_receipts_are_inventory_inbound(world):
     get, _ = world
     po, inv = get("purchase_orders"), get("inventory")
-    rec = po.dropna(subset=["received_date"]).groupby(["received_date", "product_id", "warehouse"], observed=True)["quantity"].sum()
+    rec = (
+        po.dropna(subset=["received_date"])
+        .groupby(["received_date", "product_id", "warehouse"], observed=True)["quantity"]
+        .sum()
+    )
     inb = inv[inv["inbound_qty"] > 0].set_index(["date", "product_id", "warehouse"])["inbound_qty"]
     rec.index = rec.index.set_names(["date", "product_id", "warehouse"])
     assert rec.sort_index().equals(inb.sort_index().astype(rec.dtype))
     assert (po["promised_date"] > po["order_date"]).all()
-    assert (po.dropna(subset=["received_date"])["received_date"] >= po.dropna(subset=["received_date"])["promised_date"]).all()
+    assert (
+        po.dropna(subset=["received_date"])["received_date"] >= po.dropna(subset=["received_date"])["promised_date"]
+    ).all()
 
 
 def test_events_relate_to_products_and_orders(world):
@@ -146,11 +154,11 @@ def test_events_relate_to_products_and_orders(world):
     win = o[(o["order_time"] >= "2024-10-21") & (o["order_time"] < "2024-12-02")]
     lines = it.merge(win[["order_id", "customer_id", "order_time"]], on="order_id")
     ts = (lines["order_time"] - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1) - 8 * 3600
-    want = sorted(zip(lines["customer_id"], lines["product_id"], ts))
+    want = sorted(zip(lines["customer_id"], lines["product_id"], ts, strict=True))
     buys = ev[ev["behavior_type"] == "buy"]
     lo, hi = 1729440000, 1733068800  # 2024-10-21 00:00 至 2024-12-02 00:00（北京时间）
     clean = buys[(buys["timestamp"] >= lo) & (buys["timestamp"] < hi)]
-    got = sorted(zip(clean["user_id"], clean["item_id"], clean["timestamp"]))
+    got = sorted(zip(clean["user_id"], clean["item_id"], clean["timestamp"], strict=True))
     assert len(buys) == len(want)
     assert set(got) <= set(want)
     assert len(got) >= len(want) - t["events"]["dirty_timestamps"]

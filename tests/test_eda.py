@@ -1,4 +1,5 @@
 """helpers.eda 的单元测试（第3章：缺失值、异常值边界、查准率/查全率）。"""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,6 +16,7 @@ def skewed() -> pd.Series:
 
 
 # ---------- iqr_bounds / sigma_bounds ----------
+
 
 def test_iqr_bounds_match_hand_computation(skewed):
     s = skewed.dropna()
@@ -49,6 +51,7 @@ def test_bounds_accept_nullable_integers():
 
 # ---------- flag_outliers ----------
 
+
 def test_flag_outliers_iqr_keeps_index_and_marks_nan_false(skewed):
     shifted = skewed.set_axis(range(100, 100 + len(skewed)))
     flags = eda.flag_outliers(shifted)
@@ -80,6 +83,7 @@ def test_flag_outliers_on_skewed_data_iqr_flags_more_than_sigma():
 
 # ---------- missing_report ----------
 
+
 def test_missing_report_counts_rates_and_order():
     df = pd.DataFrame({"a": [1, None, 3, 4], "b": [None, None, None, "x"], "c": [1, 2, 3, 4]})
     rep = eda.missing_report(df)
@@ -91,18 +95,27 @@ def test_missing_report_counts_rates_and_order():
 
 
 def test_missing_report_matches_pandas_on_real_types():
-    df = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", None, "2024-01-03"]),
-                       "n": pd.array([1, None, None], dtype="Int64")})
+    df = pd.DataFrame(
+        {"t": pd.to_datetime(["2024-01-01", None, "2024-01-03"]), "n": pd.array([1, None, None], dtype="Int64")}
+    )
     rep = eda.missing_report(df)
     assert rep.loc["n", "n_missing"] == 2 and rep.loc["t", "n_missing"] == 1
 
 
 # ---------- precision_recall ----------
 
+
 def test_precision_recall_confusion_counts():
     res = eda.precision_recall([1, 2, 3, 4, 4], [3, 4, 5])
-    assert res == {"n_found": 4, "n_true": 3, "tp": 2, "fp": 2, "fn": 1,
-                   "precision": 0.5, "recall": pytest.approx(2 / 3)}
+    assert res == {
+        "n_found": 4,
+        "n_true": 3,
+        "tp": 2,
+        "fp": 2,
+        "fn": 1,
+        "precision": 0.5,
+        "recall": pytest.approx(2 / 3),
+    }
 
 
 def test_precision_recall_accepts_numpy_and_series():
@@ -117,14 +130,18 @@ def test_precision_recall_nothing_found_is_zero_precision():
 
 # ---------- bad input → ValueError ----------
 
-@pytest.mark.parametrize("bad", [
-    pd.Series(["a", "b"], name="channel"),
-    pd.Series([True, False], name="resolved"),
-    pd.Series([np.nan, np.nan], name="csat"),
-    pd.Series([], dtype=float, name="x"),
-    pd.Series([1.0, np.inf], name="x"),
-    pd.DataFrame({"a": [1, 2]}),
-])
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pd.Series(["a", "b"], name="channel"),
+        pd.Series([True, False], name="resolved"),
+        pd.Series([np.nan, np.nan], name="csat"),
+        pd.Series([], dtype=float, name="x"),
+        pd.Series([1.0, np.inf], name="x"),
+        pd.DataFrame({"a": [1, 2]}),
+    ],
+)
 def test_bounds_reject_bad_values(bad):
     with pytest.raises(ValueError):
         eda.iqr_bounds(bad)
@@ -170,6 +187,7 @@ def test_precision_recall_bad_input():
 
 
 # ---------- never mutate the input ----------
+
 
 def test_functions_do_not_mutate_input(skewed):
     df = pd.DataFrame({"pay_amount": skewed, "note": ["x"] * (len(skewed) - 1) + [None]})

@@ -1,10 +1,11 @@
 """锁文件、environment.yml、pyproject 与已安装环境彼此一致。"""
+
 from __future__ import annotations
 
 import re
 import tomllib
 
-from helpers.doctor import check_versions, normalize, read_lock
+from coursekit.doctor import check_versions, normalize, read_lock
 
 
 def _yml_pins(text: str) -> dict[str, str]:

@@ -1,4 +1,5 @@
 """练习机制：生成 exercises/、检查是否过期、学生端 check() 的中文反馈与比较规则。"""
+
 from __future__ import annotations
 
 import shutil
@@ -11,18 +12,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.exercises import check as check_mod
-from helpers.exercises.build import BuildError, build_notebook, scan, stale, write_all
-from helpers.exercises.cells import role_of, source_of
-from helpers.exercises.plain import roundtrip
-from helpers.exercises.questions import chapter_questions
-from helpers.exercises.rules import FrameRule, Label, Number, PlotRule, SeriesRule, judge
+from coursekit.exercises.build import BuildError, build_notebook, scan, stale, write_all
+from coursekit.exercises.cells import role_of, source_of
+from coursekit.exercises.plain import roundtrip
+from coursekit.exercises.rules import FrameRule, Label, Number, PlotRule, SeriesRule, judge
+from coursekit.questions import chapter_questions
+from helpers import feedback as check_mod
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "helpers", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "helpers", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 # ---------------------------------------------------------------- exercises/ 与 solutions/
@@ -134,7 +137,10 @@ def test_solution_notebook_checks_all_pass(path):
 
 def test_build_errors_are_chinese():
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("**练习 1.1**（2 分）题"), nbformat.v4.new_code_cell("# 练习 1.1 作答\nanswer_1_1 = 1")]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("**练习 1.1**（2 分）题"),
+        nbformat.v4.new_code_cell("# 练习 1.1 作答\nanswer_1_1 = 1"),
+    ]
     with pytest.raises(BuildError, match="缺少检查单元"):
         build_notebook(nb)
     nb.cells.append(nbformat.v4.new_code_cell('check("1.1", answer_1_1)'))
@@ -146,7 +152,7 @@ def test_build_errors_are_chinese():
 
 
 def test_check_feedback_for_ch00(capsys):
-    from helpers.exercises.questions import ch00
+    from coursekit.questions import ch00
 
     check_mod.check("0.1", ch00.completed_gmv())
     assert capsys.readouterr().out.strip() == "✅ 练习 0.1 正确！"
@@ -165,7 +171,7 @@ def test_check_feedback_for_ch00(capsys):
 
 
 def test_check_is_tolerant_about_dtype_and_order(capsys):
-    from helpers.exercises.questions import ch00
+    from coursekit.questions import ch00
 
     s = ch00.orders_by_channel()
     for variant in (s.sort_index(), s.astype(float), s.rename("n"), pd.Series(s.to_dict())):

@@ -2,6 +2,7 @@
 
 产物 PNG 写到 build/test-artifacts/，可以打开查看。
 """
+
 from __future__ import annotations
 
 import warnings

@@ -1,4 +1,5 @@
 """判分器命令行：真实的 ch00（解答满分、空白 0 分）、输入错误的中文提示、篡改判分环境的检测。"""
+
 from __future__ import annotations
 
 import csv
@@ -8,20 +9,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+import exercise_support as es
 import nbformat
 import pytest
 
-import exercise_support as es
-from helpers.exercises.cells import role_of
-from helpers.exercises.grade import Options, chapter_from, run_grade
-from helpers.exercises.runner import Limits
+from coursekit.exercises.cells import role_of
+from coursekit.grading.grade import Options, chapter_from, run_grade
+from coursekit.grading.runner import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = ["--jobs", "2", "--cell-timeout", "20", "--notebook-timeout", "60"]
 
 
 def _grade(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "helpers", "grade", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "helpers", "grade", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def _rows(path: Path) -> dict[str, dict]:
@@ -115,11 +118,15 @@ def test_tampering_with_watched_files_is_detected(tmp_path):
     nb = nbformat.read(sol, as_version=4)
     for cell in nb.cells:
         if role_of(cell).role == "answer" and role_of(cell).qid == "9.1":
-            cell.source = f"# 练习 9.1 作答\nopen({str(watched / 'rules.py')!r}, 'a').write('PASS = True\\n')\nanswer_9_1 = 0"
+            cell.source = (
+                f"# 练习 9.1 作答\nopen({str(watched / 'rules.py')!r}, 'a').write('PASS = True\\n')\nanswer_9_1 = 0"
+            )
     nbformat.write(nb, subs / "a_tamper.ipynb")
     shutil.copy(sol, subs / "b_honest.ipynb")
     limits = Limits(cell_timeout=10, notebook_timeout=40)
-    rows, tampered = run_grade(chapter, [str(subs)], tmp_path / "g.csv", Options(limits=limits, jobs=1, watch=[watched]))
+    rows, tampered = run_grade(
+        chapter, [str(subs)], tmp_path / "g.csv", Options(limits=limits, jobs=1, watch=[watched])
+    )
     assert tampered
     got = {r.sub.student: r.result.status for r in rows}
     assert got == {"a_tamper": "tampered", "b_honest": "not_graded"}
@@ -143,7 +150,10 @@ def test_reading_the_exercise_samples_answer_key_is_flagged(tmp_path):
     out = tmp_path / "grades.csv"
     subprocess.run(
         [sys.executable, "-m", "helpers", "grade", "ch02", str(sub), "--out", str(out), "--quiet", "--jobs", "1"],
-        cwd=root, capture_output=True, text=True, timeout=300,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     row = out.read_text(encoding="utf-8-sig").splitlines()[1]
     assert ",suspicious," in row, row
@@ -151,7 +161,7 @@ def test_reading_the_exercise_samples_answer_key_is_flagged(tmp_path):
 
 def test_fingerprint_sees_injected_startup_code_but_not_bytecode_caches(tmp_path):
     """site-packages：新增 .pth / sitecustomize 或改它们的内容算篡改；导入时生成的 __pycache__ 不算。"""
-    from helpers.exercises.grade import fingerprint
+    from coursekit.grading.grade import fingerprint
 
     site = tmp_path / "site-packages"
     (site / "pkg").mkdir(parents=True)

@@ -3,24 +3,23 @@
 所有提交放进同一批一起判（并行 2 份），顺带验证一份坏提交不会影响整批。
 用不依赖数据集的小章节 ch99（见 exercise_support.py），时限设得很短。
 """
+
 from __future__ import annotations
 
 import copy
 import csv
-import json
 import os
-import sys
 import time
 from pathlib import Path
 
+import exercise_support as es
 import nbformat
 import psutil
 import pytest
 
-import exercise_support as es
-from helpers.exercises.cells import role_of
-from helpers.exercises.grade import Options, chapter_from, run_grade, safe_name
-from helpers.exercises.runner import Limits
+from coursekit.exercises.cells import role_of
+from coursekit.grading.grade import Options, chapter_from, run_grade, safe_name
+from coursekit.grading.runner import Limits
 
 LIMITS = Limits(cell_timeout=5, notebook_timeout=45, memory_mb=1024, output_mb=1, interrupt_grace=1.5)
 FULL = 9  # ch99 自动题满分
@@ -28,7 +27,9 @@ S = es.SOLUTIONS
 posix = pytest.mark.skipif(os.name != "posix", reason="只在 POSIX 上测")
 
 
-def _nb(ex_path: Path, answers: dict[str, str] | None = None, prefix: dict[str, str] | None = None) -> nbformat.NotebookNode:
+def _nb(
+    ex_path: Path, answers: dict[str, str] | None = None, prefix: dict[str, str] | None = None
+) -> nbformat.NotebookNode:
     """由练习本生成一份提交：answers 覆盖作答（默认全部用正确解答），prefix 在解答前插入代码。"""
     nb = nbformat.read(ex_path, as_version=4)
     answers = {**S, **(answers or {})}
@@ -48,32 +49,65 @@ def _cases(ex: Path, pidfile_dir: Path) -> dict[str, object]:
     c: dict[str, object] = {}
     c["solution"] = nbformat.read(ex.parent / "ch99_fixture_solution.ipynb", as_version=4)
     c["blank"] = nbformat.read(ex, as_version=4)
-    c["wrong_answers"] = _nb(ex, {
-        "9.1": "answer_9_1 = df['amount'].sum() * 1.05",
-        "9.2": "answer_9_2 = df.groupby('cat')['amount'].sum().drop('c')",
-        "9.3": "answer_9_3 = df.groupby('cat').agg(n=('amount', 'size')).reset_index()",
-        "9.4": "answer_9_4 = df.groupby('cat')['amount'].sum().plot.bar()",
-    })
+    c["wrong_answers"] = _nb(
+        ex,
+        {
+            "9.1": "answer_9_1 = df['amount'].sum() * 1.05",
+            "9.2": "answer_9_2 = df.groupby('cat')['amount'].sum().drop('c')",
+            "9.3": "answer_9_3 = df.groupby('cat').agg(n=('amount', 'size')).reset_index()",
+            "9.4": "answer_9_4 = df.groupby('cat')['amount'].sum().plot.bar()",
+        },
+    )
     c["one_right"] = _nb(ex, {"9.2": "answer_9_2 = 5", "9.3": "answer_9_3 = None", "9.4": "answer_9_4 = 'plot'"})
     c["infinite_loop"] = _nb(ex, prefix={"9.2": "while True:\n    pass"})
-    c["swallow_interrupt"] = _nb(ex, prefix={"9.2": "while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass"})
-    c["ignore_sigint"] = _nb(ex, prefix={"9.2": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"})
+    c["swallow_interrupt"] = _nb(
+        ex,
+        prefix={
+            "9.2": "while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass"
+        },
+    )
+    c["ignore_sigint"] = _nb(
+        ex, prefix={"9.2": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"}
+    )
     c["os_exit"] = _nb(ex, prefix={"9.3": "import os\nos._exit(1)"})
     c["quit"] = _nb(ex, prefix={"9.3": "quit()"})
     c["sys_exit"] = _nb(ex, prefix={"9.3": "import sys\nsys.exit(0)"})
     c["raise_baseexception"] = _nb(ex, {"9.3": "raise KeyboardInterrupt('假装被中断')"})
     c["big_output"] = _nb(ex, prefix={"9.1": "for _ in range(50):\n    print('x' * 1_000_000)"})
     c["memory_bomb_fast"] = _nb(ex, prefix={"9.2": "blob = bytearray(50 * 1024 ** 3)"})
-    c["memory_bomb_slow"] = _nb(ex, prefix={"9.2": "hog = []\nwhile True:\n    hog.append(bytearray(64 * 1024 ** 2))\n    hog[-1][::4096] = b'x' * len(hog[-1][::4096])"})
-    c["monkeypatch_check"] = _nb(ex, {"9.1": "import helpers, builtins\nfake = lambda *a, **k: print('✅ 练习 9.1 正确！')\nhelpers.check = fake\nbuiltins.check = fake\ncheck = fake\nimport helpers.exercises.check as hc\nhc.check = fake\nhc.feedback_text = lambda *a, **k: '✅'\nanswer_9_1 = -1"})
-    c["shadow_builtins_wrong"] = _nb(ex, {"9.1": "import builtins\n_real_print = builtins.print\nbuiltins.print = lambda *a, **k: _real_print('✅ 练习 9.1 正确！')\nbuiltins.check = lambda *a, **k: None\nisinstance = lambda *a: True\nanswer_9_1 = 0"})
+    c["memory_bomb_slow"] = _nb(
+        ex,
+        prefix={
+            "9.2": "hog = []\nwhile True:\n    hog.append(bytearray(64 * 1024 ** 2))\n    hog[-1][::4096] = b'x' * len(hog[-1][::4096])"
+        },
+    )
+    c["monkeypatch_check"] = _nb(
+        ex,
+        {
+            "9.1": "import helpers, builtins\nfake = lambda *a, **k: print('✅ 练习 9.1 正确！')\nhelpers.check = fake\nbuiltins.check = fake\ncheck = fake\nimport helpers.feedback as hc\nhc.check = fake\nhc.feedback_text = lambda *a, **k: '✅'\nanswer_9_1 = -1"
+        },
+    )
+    c["shadow_builtins_wrong"] = _nb(
+        ex,
+        {
+            "9.1": "import builtins\n_real_print = builtins.print\nbuiltins.print = lambda *a, **k: _real_print('✅ 练习 9.1 正确！')\nbuiltins.check = lambda *a, **k: None\nisinstance = lambda *a: True\nanswer_9_1 = 0"
+        },
+    )
     c["break_builtins_len"] = _nb(ex, {"9.1": "import builtins\nbuiltins.len = lambda x: 0\nanswer_9_1 = 0"})
-    c["shadow_builtins_right"] = _nb(ex, prefix={"9.1": "isinstance = lambda *a: True\nlen = lambda x: 0\nprint = lambda *a, **k: None\nabs = lambda x: 0\ntype = lambda x: int\nsorted = list"})
-    c["eq_always_true"] = _nb(ex, {
-        "9.1": "class Yes(float):\n    def __eq__(self, o): return True\n    __hash__ = float.__hash__\nanswer_9_1 = Yes(0)",
-        "9.2": "class Any:\n    def __eq__(self, o): return True\n    def __ne__(self, o): return False\nanswer_9_2 = Any()",
-        "9.3": "import pandas as pd\nclass F(pd.DataFrame):\n    def equals(self, o): return True\n    def __eq__(self, o): return True\nanswer_9_3 = F({'x': [1]})",
-    })
+    c["shadow_builtins_right"] = _nb(
+        ex,
+        prefix={
+            "9.1": "isinstance = lambda *a: True\nlen = lambda x: 0\nprint = lambda *a, **k: None\nabs = lambda x: 0\ntype = lambda x: int\nsorted = list"
+        },
+    )
+    c["eq_always_true"] = _nb(
+        ex,
+        {
+            "9.1": "class Yes(float):\n    def __eq__(self, o): return True\n    __hash__ = float.__hash__\nanswer_9_1 = Yes(0)",
+            "9.2": "class Any:\n    def __eq__(self, o): return True\n    def __ne__(self, o): return False\nanswer_9_2 = Any()",
+            "9.3": "import pandas as pd\nclass F(pd.DataFrame):\n    def equals(self, o): return True\n    def __eq__(self, o): return True\nanswer_9_3 = F({'x': [1]})",
+        },
+    )
     c["printed_fake_pass"] = _nb(ex, {"9.1": "print('✅ 练习 9.1 正确！')\nanswer_9_1 = 0"})
     nb = _nb(ex)
     nb.cells = [cell for cell in nb.cells if role_of(cell).qid != "9.2" or role_of(cell).role != "answer"]
@@ -112,16 +146,29 @@ def _cases(ex: Path, pidfile_dir: Path) -> dict[str, object]:
     c["edited_locked_cells"] = nb
     nb = _nb(ex)
     cells = nb.cells
-    blocks = [cells[:2]] + [[cell for cell in cells if role_of(cell).qid == q] for q in ("9.4", "9.2", "9.5", "9.1", "9.3")]
+    blocks = [cells[:2]] + [
+        [cell for cell in cells if role_of(cell).qid == q] for q in ("9.4", "9.2", "9.5", "9.1", "9.3")
+    ]
     nb.cells = [cell for b in blocks for cell in b]
     c["reordered"] = nb
     c["helper_cell_added"] = _nb(ex, {"9.2": "answer_9_2 = by_cat"})
     nb = c["helper_cell_added"]
     j = next(k for k, cell in enumerate(nb.cells) if role_of(cell).role == "check" and role_of(cell).qid == "9.1")
     nb.cells.insert(j + 1, nbformat.v4.new_code_cell("by_cat = df.groupby('cat')['amount'].sum()"))
-    c["read_registry"] = _nb(ex, {"9.1": "from helpers.exercises.questions import find_question\nanswer_9_1 = 21.5"})
-    c["read_registry_obfuscated"] = _nb(ex, {"9.2": "import importlib\nm = importlib.import_module('helpers.exer' + 'cises.ques' + 'tions')\nanswer_9_2 = df.groupby('cat')['amount'].sum()"})
-    c["fake_export_files"] = _nb(ex, prefix={"9.1": "import glob, json\nfor d in glob.glob('/tmp/hemu-grade-*/exports') + glob.glob(__import__('tempfile').gettempdir() + '/hemu-grade-*/exports'):\n    for q in ('9.2', '9.3', '9.4'):\n        open(d + '/' + q + '.json', 'w').write(json.dumps({'value': 1}))"}, answers={"9.2": "answer_9_2 = 0", "9.3": "answer_9_3 = 0", "9.4": "answer_9_4 = 0"})
+    c["read_registry"] = _nb(ex, {"9.1": "from coursekit.questions import find_question\nanswer_9_1 = 21.5"})
+    c["read_registry_obfuscated"] = _nb(
+        ex,
+        {
+            "9.2": "import importlib\nm = importlib.import_module('course' + 'kit.ques' + 'tions')\nanswer_9_2 = df.groupby('cat')['amount'].sum()"
+        },
+    )
+    c["fake_export_files"] = _nb(
+        ex,
+        prefix={
+            "9.1": "import glob, json\nfor d in glob.glob('/tmp/hemu-grade-*/exports') + glob.glob(__import__('tempfile').gettempdir() + '/hemu-grade-*/exports'):\n    for q in ('9.2', '9.3', '9.4'):\n        open(d + '/' + q + '.json', 'w').write(json.dumps({'value': 1}))"
+        },
+        answers={"9.2": "answer_9_2 = 0", "9.3": "answer_9_3 = 0", "9.4": "answer_9_4 = 0"},
+    )
     c["chdir"] = _nb(ex, prefix={"9.1": "import os\nos.chdir('/')"})
     nb = _nb(ex)
     nb.metadata["kernelspec"] = {"name": "ir", "display_name": "R", "language": "R"}
@@ -130,14 +177,29 @@ def _cases(ex: Path, pidfile_dir: Path) -> dict[str, object]:
     c["huge_int"] = _nb(ex, {"9.1": "answer_9_1 = 10 ** 100000"})
     c["recursion_bomb"] = _nb(ex, {"9.2": "def f(n):\n    return f(n + 1)\nf(0)"})
     c["deep_nesting"] = _nb(ex, {"9.2": "x = []\nfor _ in range(100000):\n    x = [x]\nanswer_9_2 = x"})
-    c["orphan_process"] = _nb(ex, prefix={"9.1": f"import subprocess, sys\np = subprocess.Popen([sys.executable, '-c', 'import os,time\\nif os.fork(): os._exit(0)\\nos.setsid()\\ntime.sleep(300)'], start_new_session=True)\nimport os\nopen({str(pidfile_dir / 'orphan.pid')!r}, 'w').write(str(os.getpid()))"})
-    c["kill_grader"] = _nb(ex, prefix={"9.2": f"import os, signal\nopen({str(pidfile_dir / 'kernel.pid')!r}, 'w').write(str(os.getpid()))\nos.kill(os.getppid(), signal.SIGKILL)"})
-    c["forge_result_line"] = _nb(ex, {"9.1": "import os, json\nfake = json.dumps({'status': 'ok', 'questions': {}})\nfor fd in ('/proc/%d/fd/1' % os.getppid(), '/dev/stdout'):\n    try:\n        open(fd, 'w').write(fake + '\\n')\n    except OSError:\n        pass\nanswer_9_1 = 0"})
+    c["orphan_process"] = _nb(
+        ex,
+        prefix={
+            "9.1": f"import subprocess, sys\np = subprocess.Popen([sys.executable, '-c', 'import os,time\\nif os.fork(): os._exit(0)\\nos.setsid()\\ntime.sleep(300)'], start_new_session=True)\nimport os\nopen({str(pidfile_dir / 'orphan.pid')!r}, 'w').write(str(os.getpid()))"
+        },
+    )
+    c["kill_grader"] = _nb(
+        ex,
+        prefix={
+            "9.2": f"import os, signal\nopen({str(pidfile_dir / 'kernel.pid')!r}, 'w').write(str(os.getpid()))\nos.kill(os.getppid(), signal.SIGKILL)"
+        },
+    )
+    c["forge_result_line"] = _nb(
+        ex,
+        {
+            "9.1": "import os, json\nfake = json.dumps({'status': 'ok', 'questions': {}})\nfor fd in ('/proc/%d/fd/1' % os.getppid(), '/dev/stdout'):\n    try:\n        open(fd, 'w').write(fake + '\\n')\n    except OSError:\n        pass\nanswer_9_1 = 0"
+        },
+    )
     c["invalid_json"] = b'{"cells": [ this is not json'
     c["not_utf8"] = b"\xff\xfe\x00garbage"
     c["json_not_notebook"] = b'{"hello": "world"}'
     c["empty_file"] = b""
-    c["notes_txt"] = "这不是 notebook".encode("utf-8")
+    c["notes_txt"] = "这不是 notebook".encode()
     return c
 
 
@@ -167,8 +229,17 @@ def graded(tmp_path_factory):
     elapsed = time.monotonic() - t0
     with open(out, encoding="utf-8-sig", newline="") as fh:
         table = {r["student"]: r for r in csv.DictReader(fh)}
-    return {"rows": {r.sub.student: r for r in rows}, "table": table, "tampered": tampered, "out": out,
-            "feedback": base / "grades_feedback", "pids": pids, "elapsed": elapsed, "chapter": chapter, "subs": subs}
+    return {
+        "rows": {r.sub.student: r for r in rows},
+        "table": table,
+        "tampered": tampered,
+        "out": out,
+        "feedback": base / "grades_feedback",
+        "pids": pids,
+        "elapsed": elapsed,
+        "chapter": chapter,
+        "subs": subs,
+    }
 
 
 # 名字 → (状态, 自动分总分)
@@ -272,7 +343,12 @@ def test_feedback_files(graded):
     fb = graded["feedback"]
     assert sorted(p.name for p in fb.glob("*.md")) == sorted(safe_name(_key(n)) + ".md" for n in EXPECTED)
     text = (fb / "wrong_answers.md").read_text(encoding="utf-8")
-    assert "偏大，相差 1%–10%" in text and "缺少索引标签：'c'" in text and "缺少列：'total'" in text and "图没有标题" in text
+    assert (
+        "偏大，相差 1%–10%" in text
+        and "缺少索引标签：'c'" in text
+        and "缺少列：'total'" in text
+        and "图没有标题" in text
+    )
     assert "21.5" not in text  # 绝不泄露正确答案
     solution = (fb / "solution.md").read_text(encoding="utf-8")
     assert "a 类金额最高" in solution and "给出一条建议（2 分）" in solution and "BEGIN SOLUTION" not in solution

@@ -1,4 +1,5 @@
 """helpers.prep（第2章的清洗小工具）与 helpers.prep_samples 的单元测试。"""
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,11 +49,17 @@ def test_parse_price_does_not_mutate_input():
 
 
 def test_parse_mixed_dates_four_formats_and_missing():
-    s = pd.Series(["2024-11-11 00:05:09", "2024/11/11 00:05", "2024年11月11日 00:05", "20241111000509", None],
-                  name="order_time")
+    s = pd.Series(
+        ["2024-11-11 00:05:09", "2024/11/11 00:05", "2024年11月11日 00:05", "20241111000509", None], name="order_time"
+    )
     out = prep.parse_mixed_dates(s)
-    expected = [pd.Timestamp("2024-11-11 00:05:09"), pd.Timestamp("2024-11-11 00:05"),
-                pd.Timestamp("2024-11-11 00:05"), pd.Timestamp("2024-11-11 00:05:09"), pd.NaT]
+    expected = [
+        pd.Timestamp("2024-11-11 00:05:09"),
+        pd.Timestamp("2024-11-11 00:05"),
+        pd.Timestamp("2024-11-11 00:05"),
+        pd.Timestamp("2024-11-11 00:05:09"),
+        pd.NaT,
+    ]
     _same(out, pd.Series(expected, dtype="datetime64[ns]"))
     assert out.name == "order_time"
 
@@ -122,21 +129,26 @@ def test_province_table_is_complete_and_unique():
 
 @pytest.fixture
 def frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "order_id": [1, 1, 2, 3, 3],
-        "sku": ["HM-1", "HM-1", "HM-2", "hm-3", "HM-4"],
-        "qty": [1, 1, -1, 2, None],
-        "time": pd.to_datetime(["2024-12-30", "2024-12-30", "2024-10-01", "2025-01-05", None]),
-    })
+    return pd.DataFrame(
+        {
+            "order_id": [1, 1, 2, 3, 3],
+            "sku": ["HM-1", "HM-1", "HM-2", "hm-3", "HM-4"],
+            "qty": [1, 1, -1, 2, None],
+            "time": pd.to_datetime(["2024-12-30", "2024-12-30", "2024-10-01", "2025-01-05", None]),
+        }
+    )
 
 
 def test_quality_report_counts(frame):
-    rules = [("有效性", "SKU 规范", "sku", lambda d: d["sku"].str.fullmatch(r"HM-\d+")),
-             ("准确性", "数量为正", "qty", lambda d: d["qty"] > 0)]
-    rep = prep.quality_report(frame, key=["order_id"], rules=rules, time_col="time",
-                              as_of="2024-12-31", max_age_days=30)
+    rules = [
+        ("有效性", "SKU 规范", "sku", lambda d: d["sku"].str.fullmatch(r"HM-\d+")),
+        ("准确性", "数量为正", "qty", lambda d: d["qty"] > 0),
+    ]
+    rep = prep.quality_report(
+        frame, key=["order_id"], rules=rules, time_col="time", as_of="2024-12-31", max_age_days=30
+    )
     assert list(rep.columns) == ["dimension", "check", "column", "n_checked", "n_failed", "pass_pct"]
-    failed = dict(zip(rep["check"] + "|" + rep["column"], rep["n_failed"]))
+    failed = dict(zip(rep["check"] + "|" + rep["column"], rep["n_failed"], strict=True))
     assert failed["非缺失|qty"] == 1 and failed["非缺失|time"] == 1 and failed["非缺失|sku"] == 0
     assert failed["整行不重复|（全部列）"] == 1
     assert failed["业务键不重复|order_id"] == 2
@@ -259,7 +271,7 @@ def test_raw_orders_sample_bad_args(seed, n):
 @pytest.mark.parametrize("seed", [None, 7])
 def test_ch02_reference_cleaning_matches_sample_truth(seed, monkeypatch):
     """练习 2.x 的参考清洗在练习用的种子（及另一个种子）上与生成时记下的答案一致。"""
-    from helpers.exercises.questions import ch02
+    from coursekit.questions import ch02
     from helpers.prep_samples import raw_orders_sample_truth
 
     if seed is not None:

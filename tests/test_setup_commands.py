@@ -1,4 +1,5 @@
 """一键命令：bootstrap 幂等、CLI 报错友好、make lab 能启动一个应答的 JupyterLab。"""
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,11 @@ def test_second_setup_installs_nothing(repo_root):
     """环境已就绪时再运行 bootstrap：不调用 pip，几秒内结束。"""
     t0 = time.monotonic()
     out = subprocess.run(
-        [sys.executable, "bootstrap.py"], cwd=repo_root, capture_output=True, text=True, timeout=300,
+        [sys.executable, "bootstrap.py"],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     took = time.monotonic() - t0
     assert out.returncode == 0, out.stderr
@@ -44,7 +49,10 @@ def test_second_setup_installs_nothing(repo_root):
 
 def test_cli_rejects_unknown_arguments_in_chinese(repo_root):
     out = subprocess.run(
-        [sys.executable, "-m", "helpers", "doctor", "--bogus"], cwd=repo_root, capture_output=True, text=True,
+        [sys.executable, "-m", "helpers", "doctor", "--bogus"],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 2
     assert "不认识的参数" in out.stderr
@@ -53,7 +61,11 @@ def test_cli_rejects_unknown_arguments_in_chinese(repo_root):
 def test_doctor_reports_a_broken_font_with_a_fix(repo_root):
     env = {**os.environ, "HEMU_CJK_FONT": "/no/such/font.otf"}
     out = subprocess.run(
-        [sys.executable, "-m", "helpers", "doctor"], cwd=repo_root, capture_output=True, text=True, env=env,
+        [sys.executable, "-m", "helpers", "doctor"],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert out.returncode == 1
     assert "❌ 中文字体" in out.stdout and "怎么办" in out.stdout
@@ -78,8 +90,12 @@ def test_make_lab_starts_a_server_that_answers(repo_root, tmp_path):
     lab_args = f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --IdentityProvider.token={token}"
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg")}
     proc = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"LAB_ARGS={lab_args}"], cwd=repo_root, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        ["make", "--no-print-directory", "lab", f"LAB_ARGS={lab_args}"],
+        cwd=repo_root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline, status = time.monotonic() + 90, None

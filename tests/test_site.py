@@ -1,11 +1,12 @@
 """离线 HTML 站点：每章一页、图表内嵌、首页链接齐全。"""
+
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from helpers.site import build_site, notebook_title
+from coursekit.site import build_site, notebook_title
 
 
 def test_site_has_a_page_per_chapter_with_embedded_plots(repo_root, tmp_path):

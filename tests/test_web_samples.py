@@ -1,4 +1,5 @@
 """datasets/web（第2章的离线采集样例）必须与 datasets/small 同步，且能重复生成。"""
+
 from __future__ import annotations
 
 import importlib.util

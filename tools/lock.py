@@ -6,6 +6,7 @@
 
 升级后请运行 make test：notebook 的存储输出可能随库版本变化，需要重新执行并检查。
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -34,12 +35,12 @@ def freeze_fresh() -> list[str]:
         subprocess.run([py, "-m", "pip", "install", "--quiet", *direct_dependencies()], check=True)
         out = subprocess.run([py, "-m", "pip", "freeze", "--all"], check=True, capture_output=True, text=True)
     skip = ("pip==", "setuptools==", "wheel==")
-    return sorted((l for l in out.stdout.splitlines() if l and not l.startswith(skip)), key=str.lower)
+    return sorted((ln for ln in out.stdout.splitlines() if ln and not ln.startswith(skip)), key=str.lower)
 
 
 def read_pins() -> list[str]:
     lines = (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
-    return [l.strip() for l in lines if l.strip() and not l.startswith("#")]
+    return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
 
 
 def environment_yml(pins: list[str]) -> str:

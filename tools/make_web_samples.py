@@ -9,6 +9,7 @@
 物流接口分页、嵌套，运单号是字符串、时间是 UTC、重量单位因承运商而异、运费以“分”计、
 收件人手机号未脱敏（都是随机生成的假号码）。
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,14 @@ BASE = "https://shop.hemu.example"
 PER_PAGE = 6
 N_ITEMS = 18
 STALE_PRICE_ITEMS = 2  # 前台价格没跟上后台调价的商品数
-CARRIERS = [("SF", "顺丰速运", "g"), ("YTO", "圆通速递", "kg"), ("ZTO", "中通快递", "kg"),
-            ("YD", "韵达速递", "kg"), ("JD", "京东物流", "g"), ("EMS", "中国邮政EMS", "g")]
+CARRIERS = [
+    ("SF", "顺丰速运", "g"),
+    ("YTO", "圆通速递", "kg"),
+    ("ZTO", "中通快递", "kg"),
+    ("YD", "韵达速递", "kg"),
+    ("JD", "京东物流", "g"),
+    ("EMS", "中国邮政EMS", "g"),
+]
 
 ROBOTS = """# 禾木优选店铺（课程示例，离线快照）的 robots.txt
 User-agent: *
@@ -116,8 +123,13 @@ def pick_items(products: pd.DataFrame, reviewed: pd.Index, rng: np.random.Genera
     return pd.concat([fresh, first, rest]).sort_values("product_id").reset_index(drop=True)
 
 
-def display_facts(items: pd.DataFrame, orders: pd.DataFrame, order_items: pd.DataFrame,
-                  reviews: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def display_facts(
+    items: pd.DataFrame,
+    orders: pd.DataFrame,
+    order_items: pd.DataFrame,
+    reviews: pd.DataFrame,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     """页面上展示的数字：累计销量、累计评价数、评分；再埋下价格不一致和下架。"""
     paid = orders[(orders["order_time"] <= SNAPSHOT + pd.Timedelta(days=1)) & (orders["status"] != "已取消")]
     sold = order_items[order_items["order_id"].isin(paid["order_id"])].groupby("product_id")["quantity"].sum()
@@ -146,28 +158,46 @@ def list_pages(facts: pd.DataFrame) -> dict[str, str]:
     pages = {}
     n_pages = -(-len(facts) // PER_PAGE)
     for p in range(1, n_pages + 1):
-        chunk = facts.iloc[(p - 1) * PER_PAGE: p * PER_PAGE]
+        chunk = facts.iloc[(p - 1) * PER_PAGE : p * PER_PAGE]
         cards = []
         for i, r in enumerate(chunk.itertuples()):
             if i == 2:  # 每页第三个位置插一张广告卡片（没有 data-id）
-                cards.append('  <li class="item-card ad"><a href="https://ad.example/click?id=77">'
-                             '<span class="ad-tag">广告</span><p class="title">年货节满 300 减 40</p></a></li>')
-            price = '<span class="price">已下架</span>' if not r.on_shelf else f'<span class="price">&yen;{_yuan(r.shown_price)}</span>'
+                cards.append(
+                    '  <li class="item-card ad"><a href="https://ad.example/click?id=77">'
+                    '<span class="ad-tag">广告</span><p class="title">年货节满 300 减 40</p></a></li>'
+                )
+            price = (
+                '<span class="price">已下架</span>'
+                if not r.on_shelf
+                else f'<span class="price">&yen;{_yuan(r.shown_price)}</span>'
+            )
             cards.append(
                 f'  <li class="item-card" data-id="{r.product_id}">\n'
                 f'    <a href="/item/{r.product_id}.html"><img src="/img/{r.product_id}.jpg" alt="">\n'
                 f'      <p class="title">  {html.escape(r.product_name)} </p></a>\n'
-                f'    {price}\n'
+                f"    {price}\n"
                 f'    <span class="sold">已售 {_sales_text(r.total_sales)}</span>\n'
-                f'  </li>')
-        prev = (f'<a class="prev" href="/list/{p - 1}.html">上一页</a>' if p > 1
-                else '<span class="prev disabled">上一页</span>')
-        nxt = (f'<a class="next" href="/list/{p + 1}.html">下一页</a>' if p < n_pages
-               else '<span class="next disabled">下一页</span>')
-        nums = " ".join(f'<span class="current">{k}</span>' if k == p else f'<a href="/list/{k}.html">{k}</a>'
-                        for k in range(1, n_pages + 1))
-        body = (f'<h2 class="list-title">全部商品（第 {p} 页 / 共 {n_pages} 页）</h2>\n<ul class="item-list">\n'
-                + "\n".join(cards) + f'\n</ul>\n<div class="pager">{prev} {nums} {nxt}</div>')
+                f"  </li>"
+            )
+        prev = (
+            f'<a class="prev" href="/list/{p - 1}.html">上一页</a>'
+            if p > 1
+            else '<span class="prev disabled">上一页</span>'
+        )
+        nxt = (
+            f'<a class="next" href="/list/{p + 1}.html">下一页</a>'
+            if p < n_pages
+            else '<span class="next disabled">下一页</span>'
+        )
+        nums = " ".join(
+            f'<span class="current">{k}</span>' if k == p else f'<a href="/list/{k}.html">{k}</a>'
+            for k in range(1, n_pages + 1)
+        )
+        body = (
+            f'<h2 class="list-title">全部商品（第 {p} 页 / 共 {n_pages} 页）</h2>\n<ul class="item-list">\n'
+            + "\n".join(cards)
+            + f'\n</ul>\n<div class="pager">{prev} {nums} {nxt}</div>'
+        )
         pages[f"list/{p}.html"] = _page(f"全部商品 第{p}页", body)
     return pages
 
@@ -177,14 +207,24 @@ def _rating_html(r) -> str:
 
 
 def item_page(r) -> str:
-    tags = ["7天无理由退货", "48小时发货"] + (["包邮"] if r.price >= 59 else []) + (["赠运费险"] if r.category == "服饰" else [])
+    tags = (
+        ["7天无理由退货", "48小时发货"]
+        + (["包邮"] if r.price >= 59 else [])
+        + (["赠运费险"] if r.category == "服饰" else [])
+    )
     tag_html = "".join(f"<li>{t}</li>" for t in tags)
     specs = [("品牌", r.brand), ("类目", f"{r.category} &gt; {r.subcategory}"), ("商品编号", f"HM-{r.product_id}")]
     if r.template == "new":
         if r.on_shelf:
-            origin = "" if pd.isna(r.original_price) else f'\n      <del class="price-origin">&yen;{_yuan(r.original_price)}</del>'
-            price = (f'<div class="price-box">\n      <span class="price-now"><em>¥</em>{_yuan(r.shown_price)}</span>'
-                     f'{origin}\n    </div>')
+            origin = (
+                ""
+                if pd.isna(r.original_price)
+                else f'\n      <del class="price-origin">&yen;{_yuan(r.original_price)}</del>'
+            )
+            price = (
+                f'<div class="price-box">\n      <span class="price-now"><em>¥</em>{_yuan(r.shown_price)}</span>'
+                f"{origin}\n    </div>"
+            )
         else:
             price = '<div class="price-box"><span class="off-shelf">该商品已下架</span></div>'
         spec_html = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in specs)
@@ -202,13 +242,15 @@ def item_page(r) -> str:
   <table class="specs">{spec_html}</table>
 </div>"""
     else:  # 旧模板：字段写在段落里，标签用顿号隔开
-        price_txt = (f'价格：<strong>&yen;{_yuan(r.shown_price)}</strong>' if r.on_shelf else "价格：<strong>已下架</strong>")
+        price_txt = (
+            f"价格：<strong>&yen;{_yuan(r.shown_price)}</strong>" if r.on_shelf else "价格：<strong>已下架</strong>"
+        )
         spec_txt = "<br>".join(f"{k}：{v}" for k, v in specs)
         body = f"""<div id="goods" class="goods-old">
   <div class="goods-name">{html.escape(r.product_name)}&nbsp;</div>
   <p class="goods-price">{price_txt}</p>
   <p class="goods-sold">累计销量：{_sales_text(r.total_sales)}件 &nbsp; 评价：{r.review_count}条 &nbsp; 评分：{_rating_html(r)}</p>
-  <p class="goods-service">服务：{'、'.join(tags)}</p>
+  <p class="goods-service">服务：{"、".join(tags)}</p>
   <p class="goods-spec">{spec_txt}</p>
   <!-- 旧版模板 v1.3，待迁移 -->
 </div>"""
@@ -219,11 +261,14 @@ def item_page(r) -> str:
 
 
 def shipments(orders: pd.DataFrame, customers: pd.DataFrame, rng: np.random.Generator, n: int = 25) -> list[dict]:
-    pool = orders[(orders["order_time"].dt.strftime("%Y-%m-%d") == "2024-11-11") & (orders["status"] == "已完成")
-                  & orders["delivered_at"].notna()]
+    pool = orders[
+        (orders["order_time"].dt.strftime("%Y-%m-%d") == "2024-11-11")
+        & (orders["status"] == "已完成")
+        & orders["delivered_at"].notna()
+    ]
     picked = pool.sample(n=n, random_state=int(rng.integers(2**31))).sort_values("order_id")
     picked = picked.merge(customers[["customer_id", "province", "city"]], on="customer_id", how="left")
-    short = dict(zip(PROVINCES["province"], PROVINCES["short_name"]))
+    short = dict(zip(PROVINCES["province"], PROVINCES["short_name"], strict=True))
     out = []
     for r in picked.itertuples():
         code, name, unit = CARRIERS[int(rng.integers(len(CARRIERS)))]
@@ -238,15 +283,23 @@ def shipments(orders: pd.DataFrame, customers: pd.DataFrame, rng: np.random.Gene
         weight = grams if unit == "g" else round(grams / 1000, 2)
         phone = "1" + str(int(rng.choice([3, 5, 7, 8, 9]))) + "".join(str(d) for d in rng.integers(0, 10, 9))
         prov = r.province if rng.random() < 0.5 else short.get(r.province, r.province)
-        out.append({
-            "order_id": str(r.order_id),
-            "waybill_no": f"{code}{int(rng.integers(10**9, 10**10))}",
-            "carrier": {"code": code, "name": name},
-            "receiver": {"phone": phone, "province": prov, "city": r.city},
-            "package": {"weight": weight, "weight_unit": unit, "fee_fen": int(rng.choice([800, 1000, 1200, 1500, 2300]))},
-            "traces": [{"time": (t - pd.Timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%SZ"), "status_code": c}
-                       for t, c in traces],
-        })
+        out.append(
+            {
+                "order_id": str(r.order_id),
+                "waybill_no": f"{code}{int(rng.integers(10**9, 10**10))}",
+                "carrier": {"code": code, "name": name},
+                "receiver": {"phone": phone, "province": prov, "city": r.city},
+                "package": {
+                    "weight": weight,
+                    "weight_unit": unit,
+                    "fee_fen": int(rng.choice([800, 1000, 1200, 1500, 2300])),
+                },
+                "traces": [
+                    {"time": (t - pd.Timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%SZ"), "status_code": c}
+                    for t, c in traces
+                ],
+            }
+        )
     return out
 
 
@@ -254,16 +307,26 @@ def api_pages(ships: list[dict], page_size: int = 10) -> dict[str, str]:
     pages = {}
     n_pages = -(-len(ships) // page_size)
     for p in range(1, n_pages + 1):
-        resp = {"code": 0, "msg": "success",
-                "data": {"page": p, "page_size": page_size, "total": len(ships), "has_more": p < n_pages,
-                         "list": ships[(p - 1) * page_size: p * page_size]},
-                "status_dict": {"10": "已揽收", "20": "运输中", "30": "派送中", "40": "已签收"}}
+        resp = {
+            "code": 0,
+            "msg": "success",
+            "data": {
+                "page": p,
+                "page_size": page_size,
+                "total": len(ships),
+                "has_more": p < n_pages,
+                "list": ships[(p - 1) * page_size : p * page_size],
+            },
+            "status_dict": {"10": "已揽收", "20": "运输中", "30": "派送中", "40": "已签收"},
+        }
         pages[f"api/shipments_page_{p}.json"] = json.dumps(resp, ensure_ascii=False, indent=2) + "\n"
     return pages
 
 
 def open_data() -> str:
-    t = PROVINCES.rename(columns={"code": "行政区划代码", "province": "省级行政区", "short_name": "简称", "region": "四大地区"})
+    t = PROVINCES.rename(
+        columns={"code": "行政区划代码", "province": "省级行政区", "short_name": "简称", "region": "四大地区"}
+    )
     return t[["行政区划代码", "省级行政区", "简称", "四大地区"]].to_csv(index=False, lineterminator="\n")
 
 
@@ -297,8 +360,11 @@ def main(argv: list[str] | None = None) -> int:
     files = build_files()
     if args.check:
         bad = [n for n, b in files.items() if not (args.out / n).is_file() or (args.out / n).read_bytes() != b]
-        extra = sorted(str(p.relative_to(args.out)) for p in args.out.rglob("*")
-                       if p.is_file() and str(p.relative_to(args.out)).replace("\\", "/") not in files)
+        extra = sorted(
+            str(p.relative_to(args.out))
+            for p in args.out.rglob("*")
+            if p.is_file() and str(p.relative_to(args.out)).replace("\\", "/") not in files
+        )
         for n in bad:
             print(f"不同步：{n}")
         for n in extra:

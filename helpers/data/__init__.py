@@ -1,4 +1,4 @@
-"""禾木优选的合成数据：``load(name)`` 读表，``truth()`` 读答案，``generate(...)`` 重新生成。
+"""禾木优选的合成数据（只读）：``load(name)`` 读表，``truth()`` 读答案，``list_tables()`` 列出表名。
 
 用法::
 
@@ -7,33 +7,57 @@
     events = load("events")            # 天池 UserBehavior 结构，timestamp 为 unix 秒
     key = truth()                      # 植入故事的答案（dict）
 
-数据字典见 datasets/README.md。
+数据字典见 datasets/README.md。重新生成数据是维护者的事：``python -m helpers data build``
+（生成器在 ``coursekit/world/``，这里不导入它）。
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.build import generate
-from helpers.data.config import DEFAULT_SEED, SCALES, check_scale
 from helpers.data.io import checked_path, datasets_root, read_table, read_truth
-from helpers.data.schema import TABLES, TRUTH_FILE
+from helpers.data.schema import DEFAULT_SEED, SCALE_NAMES, TABLES, TRUTH_FILE, check_scale_name
 
-__all__ = ["DEFAULT_SEED", "SCALES", "clear_cache", "data_dir", "generate", "list_tables", "load", "truth"]
+SCALES = SCALE_NAMES  # 可用的规模名：tiny、small、large
+
+__all__ = ["DEFAULT_SEED", "SCALES", "clear_cache", "data_dir", "list_tables", "load", "truth"]
 
 _CACHE: dict[tuple[str, int, int], pd.DataFrame] = {}
 _CACHE_LIMIT = 8
 
 
 def list_tables() -> list[str]:
-    """全部表名（按数据字典的顺序）。"""
+    """全部表名（按数据字典的顺序）。
+
+    示例::
+
+        >>> list_tables()[:3]
+        ['customers', 'products', 'suppliers']
+        >>> "orders_raw" in list_tables()
+        True
+    """
     return list(TABLES)
 
 
 def data_dir(scale: str = "small", root: str | Path | None = None) -> Path:
-    """某个规模的数据目录（root 默认为仓库的 datasets/，测试时可指向临时目录）。"""
-    check_scale(scale)
+    """某个规模的数据目录（root 默认为仓库的 datasets/，测试时可指向临时目录）。
+
+    只拼出路径，不检查目录是否存在；规模名不对时抛出 ValueError。
+
+    示例::
+
+        >>> data_dir().name
+        'small'
+        >>> data_dir("tiny", root="tmp").as_posix()
+        'tmp/tiny'
+        >>> data_dir("huge")
+        Traceback (most recent call last):
+        ...
+        ValueError: 未知的数据规模 'huge'（unknown scale），可选：tiny, small, large
+    """
+    check_scale_name(scale)
     return (Path(root) if root is not None else datasets_root()) / scale
 
 
@@ -49,6 +73,23 @@ def load(name: str, scale: str = "small", *, root: str | Path | None = None) -> 
     - 日期时间解析为 datetime64（北京时间，不带时区）；中文类别列为 category；
     - events.timestamp 保持 unix 秒（int64）；orders_raw 全部列按字符串读入。
     文件缺失或与清单校验不符时抛出中文错误，并给出重新生成的命令。
+
+    示例::
+
+        >>> products = load("products")
+        >>> len(products)
+        400
+        >>> products.columns.tolist()[:3]
+        ['product_id', 'product_name', 'category']
+        >>> str(products["category"].dtype)
+        'category'
+        >>> products["price"] = 0                    # 改的只是副本
+        >>> float(load("products")["price"].min()) > 0
+        True
+        >>> load("product")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: 没有名为 'product' 的表（unknown table）。可用的表：customers, products, ..., orders_raw
     """
     _check_name(name)
     directory = data_dir(scale, root)
@@ -64,11 +105,25 @@ def load(name: str, scale: str = "small", *, root: str | Path | None = None) -> 
 
 
 def truth(scale: str = "small", *, root: str | Path | None = None) -> dict:
-    """植入故事的答案（从 truth.json 读入的普通 dict，键的含义见 datasets/README.md）。"""
+    """植入故事的答案（从 truth.json 读入的普通 dict，键的含义见 datasets/README.md）。
+
+    示例::
+
+        >>> key = truth()
+        >>> sorted(key)[:4]
+        ['bots', 'churn', 'clv', 'coupon_experiment']
+    """
     directory = data_dir(scale, root)
     return read_truth(checked_path(directory, TRUTH_FILE, scale))
 
 
 def clear_cache() -> None:
-    """清空读表缓存。"""
+    """清空读表缓存（之后的 ``load`` 会重新从文件读入）。
+
+    示例::
+
+        >>> clear_cache()
+        >>> len(load("products"))
+        400
+    """
     _CACHE.clear()
