@@ -3,7 +3,7 @@
 PYTHON ?= python3
 JOBS ?= 2
 
-.PHONY: lab test setup data exercises doctor bench lint format clean-venv
+.PHONY: lab test setup data exercises doctor bench lint format test-under-load clean-venv
 
 setup:            ## 只准备 .venv 和数据（幂等）
 	$(PYTHON) bootstrap.py
@@ -19,6 +19,9 @@ lint: setup       ## ruff lint + 格式检查（make test 也会先做这一步�
 
 format: setup     ## 自动修正 import 顺序等并统一格式（notebook 只 lint，不重排）
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
+
+test-under-load: setup  ## 旁边开 2 个死循环抢 CPU，连跑 3 遍 make test（见 tools/test_under_load.py）
+	$(PYTHON) tools/test_under_load.py
 
 doctor: setup     ## 环境自检
 	.venv/bin/python -m helpers doctor

@@ -2,6 +2,7 @@
 
 所有提交放进同一批一起判（并行 2 份），顺带验证一份坏提交不会影响整批。
 用不依赖数据集的小章节 ch99（见 exercise_support.py），时限设得很短。
+时限按 CPU 秒计（见 coursekit/grading/runner.py），机器忙时这些状态也不变；本文件不断言任何墙钟时长。
 """
 
 from __future__ import annotations
@@ -224,9 +225,7 @@ def graded(tmp_path_factory):
         else:
             nbformat.write(obj, path)
     out = base / "grades.csv"
-    t0 = time.monotonic()
     rows, tampered = run_grade(chapter, [str(subs)], out, Options(limits=LIMITS, jobs=2, watch=[]))
-    elapsed = time.monotonic() - t0
     with open(out, encoding="utf-8-sig", newline="") as fh:
         table = {r["student"]: r for r in csv.DictReader(fh)}
     return {
@@ -236,7 +235,6 @@ def graded(tmp_path_factory):
         "out": out,
         "feedback": base / "grades_feedback",
         "pids": pids,
-        "elapsed": elapsed,
         "chapter": chapter,
         "subs": subs,
     }
@@ -385,7 +383,3 @@ def test_regrade_gives_same_grades(graded, tmp_path):
         again = {r["student"]: r for r in csv.DictReader(fh)}
     for n in picks:
         assert again[n] == graded["table"][n]
-
-
-def test_batch_time_is_reasonable(graded):
-    assert graded["elapsed"] < 170, graded["elapsed"]

@@ -32,8 +32,7 @@ def test_fingerprint_changes_when_the_lock_or_pyproject_changes(tmp_path, monkey
 
 
 def test_second_setup_installs_nothing(repo_root):
-    """环境已就绪时再运行 bootstrap：不调用 pip，几秒内结束。"""
-    t0 = time.monotonic()
+    """环境已就绪时再运行 bootstrap：不调用 pip、不重建 .venv（用时见 make bench，这里不计时）。"""
     out = subprocess.run(
         [sys.executable, "bootstrap.py"],
         cwd=repo_root,
@@ -41,10 +40,8 @@ def test_second_setup_installs_nothing(repo_root):
         text=True,
         timeout=300,
     )
-    took = time.monotonic() - t0
     assert out.returncode == 0, out.stderr
     assert "pip" not in out.stdout and "创建虚拟环境" not in out.stdout, out.stdout
-    assert took < 120, f"第二次 setup 用了 {took:.0f}s，说明它在重装"
 
 
 def test_cli_rejects_unknown_arguments_in_chinese(repo_root):
@@ -98,7 +95,7 @@ def test_make_lab_starts_a_server_that_answers(repo_root, tmp_path):
         start_new_session=True,
     )
     try:
-        deadline, status = time.monotonic() + 90, None
+        deadline, status = time.monotonic() + 180, None
         while time.monotonic() < deadline and proc.poll() is None:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2) as r:

@@ -15,8 +15,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("submissions", nargs="+", help="提交的 .ipynb 文件或文件夹（递归查找）")
     g.add_argument("--out", type=Path, required=True, help="成绩表 CSV 的路径，如 grades.csv")
     g.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="并行判分的份数（默认 = CPU 核数）")
-    g.add_argument("--cell-timeout", type=float, default=60, help="每个单元的时限，秒（默认 60）")
-    g.add_argument("--notebook-timeout", type=float, default=600, help="整本的时限，秒（默认 600）")
+    g.add_argument("--cell-timeout", type=float, default=60, help="每个单元可用的 CPU 时间，秒（默认 60）")
+    g.add_argument(
+        "--notebook-timeout", type=float, default=600, help="整本（设置单元之后）合计可用的 CPU 时间，秒（默认 600）"
+    )
+    g.add_argument("--setup-timeout", type=float, default=120, help="开头锁定设置单元可用的 CPU 时间，秒（默认 120）")
+    g.add_argument(
+        "--wall-factor", type=float, default=4, help="墙钟兜底 = CPU 时限 × 此倍数，管住 sleep/等待（默认 4）"
+    )
     g.add_argument("--memory-mb", type=int, default=2048, help="每个内核的内存上限，MB（默认 2048）")
     g.add_argument("--output-mb", type=float, default=2, help="每本保留的输出上限，MB（默认 2）")
     g.add_argument("--feedback-dir", type=Path, default=None, help="反馈文件夹（默认 <out 同名>_feedback/）")
@@ -29,12 +35,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from coursekit.grading.grade import GradeInputError, Options, load_chapter, run_grade
     from coursekit.grading.runner import Limits
 
-    if args.jobs < 1 or args.cell_timeout <= 0 or args.notebook_timeout <= 0 or args.memory_mb < 256:
-        print("参数有误：--jobs ≥ 1，时限 > 0，--memory-mb ≥ 256", file=sys.stderr)
+    timeouts = (args.cell_timeout, args.notebook_timeout, args.setup_timeout)
+    if args.jobs < 1 or min(timeouts) <= 0 or args.wall_factor < 1 or args.memory_mb < 256:
+        print("参数有误：--jobs ≥ 1，时限 > 0，--wall-factor ≥ 1，--memory-mb ≥ 256", file=sys.stderr)
         return 2
     limits = Limits(
         cell_timeout=args.cell_timeout,
         notebook_timeout=args.notebook_timeout,
+        setup_timeout=args.setup_timeout,
+        wall_factor=args.wall_factor,
         memory_mb=args.memory_mb,
         output_mb=args.output_mb,
     )

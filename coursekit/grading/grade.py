@@ -269,7 +269,7 @@ def grade_batch(chapter: Chapter, subs: list[Submission], opts: Options) -> tupl
     """判一批提交。返回 (按学生排序的行, 是否发现判分环境被篡改)。"""
     jobs = opts.jobs or os.cpu_count() or 1
     limits = opts.limits
-    hard = limits.notebook_timeout + 2 * limits.startup_timeout + 60
+    hard = limits.worst_case_wall()
     watch = default_watch() if opts.watch is None else opts.watch
     lock = threading.Lock()
     state = {"fp": fingerprint(watch), "tampered": False, "done": 0}

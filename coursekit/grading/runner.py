@@ -1,8 +1,14 @@
 """在独立内核里逐个执行单元，施加时间、内存和输出大小的限制（基于 nbclient + jupyter_client）。
 
+时限按 **CPU 时间** 计（内核进程及其子进程的 user + sys 秒），所以机器忙的时候不会误判：
+一个在空闲机器上跑 1 秒的单元，在别的程序抢 CPU 时墙钟可能要 3 秒，CPU 时间仍是 1 秒左右。
+墙钟只作兜底（``wall_factor`` × CPU 时限），管住不用 CPU 却一直不结束的单元（sleep、等输入）。
+
+- 开头的锁定设置单元（第一个作答单元之前、来自标准练习本的代码：导入、setup_notebook、读数据）
+  用单独的 ``setup_timeout``，不计入单元时限和整本时限；内核启动用 ``startup_timeout``。
 - 每个单元有时限：超时先中断 (SIGINT)；若内核在宽限期内不响应（例如循环吞掉了
   KeyboardInterrupt），就杀掉整个内核进程组，其余单元记为未执行。
-- 整本有时限：到点即杀。
+- 整本有时限（设置单元之后的全部单元合计）：用完即停。
 - 内存：Linux/macOS 上内核启动前设 RLIMIT_AS（硬上限，瞬间的大分配直接 MemoryError）；
   各平台都有 RSS 看门狗（psutil），超过 ``memory_mb`` 就杀内核并记为 memory_exceeded。
 - 输出：整本输出超过上限后丢弃后续输出（错误信息仍保留但截短）。
@@ -36,7 +42,11 @@ AS_HEADROOM_MB = 3072  # RLIMIT_AS = memory_mb + 余量（虚拟地址空间远�
 
 @dataclass
 class Limits:
-    """判分时的各项上限（秒 / MB）。"""
+    """判分时的各项上限（秒 / MB）。
+
+    ``cell_timeout`` / ``notebook_timeout`` / ``setup_timeout`` 是 CPU 秒；墙钟兜底是它们的
+    ``wall_factor`` 倍；``startup_timeout``（内核启动）和 ``interrupt_grace``（中断后的宽限）是墙钟秒。
+    """
 
     cell_timeout: float = 60.0
     notebook_timeout: float = 600.0
@@ -45,6 +55,12 @@ class Limits:
     startup_timeout: float = 60.0
     interrupt_grace: float = 3.0
     file_mb: int = 512
+    setup_timeout: float = 120.0
+    wall_factor: float = 4.0
+
+    def worst_case_wall(self) -> float:
+        """一份提交最长可能占用的墙钟秒数（给 worker 进程的总兜底用）。"""
+        return (self.notebook_timeout + self.setup_timeout) * self.wall_factor + 2 * self.startup_timeout + 60
 
 
 @dataclass
@@ -59,7 +75,8 @@ class CellOutcome:
 
 @dataclass
 class RunOutcome:
-    """整本执行结果。``stop`` 说明为何提前停止：'' / kernel_died / memory / notebook_timeout / cell_timeout / startup。"""
+    """整本执行结果。``stop`` 说明为何提前停止：'' / kernel_died / memory / notebook_timeout / cell_timeout /
+    setup_timeout / startup。"""
 
     cells: list[CellOutcome] = field(default_factory=list)
     stop: str = ""
@@ -197,6 +214,7 @@ class _Kernel:
         self.limits = limits
         self.memory_hit = False
         self.peak_mb = 0.0
+        self._cpu_last = 0.0
 
     @property
     def pid(self) -> int | None:
@@ -204,17 +222,42 @@ class _Kernel:
         proc = getattr(prov, "process", None)
         return getattr(proc, "pid", None)
 
-    def rss_mb(self) -> float:
+    def _procs(self) -> list[psutil.Process]:
         pid = self.pid
         if pid is None:
-            return 0.0
+            return []
         try:
             root = psutil.Process(pid)
-            procs = [root, *root.children(recursive=True)]
+            return [root, *root.children(recursive=True)]
         except psutil.Error:
-            return 0.0
+            return []
+
+    def cpu_seconds(self) -> float:
+        """内核进程树到现在为止用掉的 CPU 秒（user + sys；含已退出并被回收的子进程）。
+
+        读不到内核进程本身时（刚好在退出、或系统一时不给）沿用上一次的读数，
+        保证读数只增不减：一次失败的读数绝不能让下一个单元的起点变成 0 而误判超时。
+        """
+        procs = self._procs()
+        if not procs:
+            return self._cpu_last
+        try:
+            t = procs[0].cpu_times()
+        except psutil.Error:
+            return self._cpu_last
+        total = t.user + t.system + t.children_user + t.children_system
+        for p in procs[1:]:
+            try:
+                c = p.cpu_times()
+            except psutil.Error:
+                continue
+            total += c.user + c.system
+        self._cpu_last = max(self._cpu_last, total)
+        return self._cpu_last
+
+    def rss_mb(self) -> float:
         total = 0
-        for p in procs:
+        for p in self._procs():
             try:
                 total += p.memory_info().rss
             except psutil.Error:
@@ -250,13 +293,34 @@ def _error_of(cell: Any) -> tuple[str, str] | None:
     return None
 
 
-async def _execute(client: CappedClient, kernel: _Kernel, cell: Any, idx: int, budget: float, grace: float) -> str:
-    """执行一个单元：'ok'/'error'；超时后中断，宽限期内结束记 'timeout'，否则杀内核记 'timeout_killed'；
-    内核死亡记 'died'。"""
+@dataclass
+class Budget:
+    """一个单元能用的 CPU 秒与墙钟秒；``binding`` 说明哪个上限更紧：'cell' / 'notebook' / 'setup'。"""
+
+    cpu: float
+    wall: float
+    binding: str = "cell"
+
+
+async def _execute(
+    client: CappedClient, kernel: _Kernel, cell: Any, idx: int, budget: Budget, grace: float
+) -> tuple[str, float]:
+    """执行一个单元，返回 (状态, 用掉的 CPU 秒)。状态：'ok'/'error'；CPU 或墙钟超限后中断，
+    宽限期内结束记 'timeout' / 'timeout_wall'，否则杀内核记 'timeout_killed'；内核死亡记 'died'。"""
+    cpu0, t0 = kernel.cpu_seconds(), time.monotonic()
     task = asyncio.ensure_future(client.async_execute_cell(cell, idx))
-    done, _ = await asyncio.wait({task}, timeout=budget)
-    timed_out = task not in done
-    if timed_out:
+    over = ""
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=0.1)
+        if task in done:
+            break
+        if kernel.cpu_seconds() - cpu0 > budget.cpu:
+            over = "timeout"
+        elif time.monotonic() - t0 > budget.wall:
+            over = "timeout_wall"
+        if over:
+            break
+    if over:
         try:
             await asyncio.wait_for(kernel.km.interrupt_kernel(), 5)
         except Exception:  # noqa: BLE001
@@ -266,18 +330,35 @@ async def _execute(client: CappedClient, kernel: _Kernel, cell: Any, idx: int, b
             kernel.kill()
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-            return "timeout_killed"
+            return "timeout_killed", budget.cpu
+    used = kernel.cpu_seconds() - cpu0
     exc = task.exception()
     if isinstance(exc, DeadKernelError):
-        return "died"
+        return "died", used
     if exc is not None:
         raise exc
-    if timed_out:
-        return "timeout"
-    return "error" if _error_of(cell) else "ok"
+    if over:
+        return over, used
+    return ("error" if _error_of(cell) else "ok"), used
 
 
-async def _run(nb: Any, tmp: Path, cwd: Path, limits: Limits, before_cell: Callable[[int], None] | None) -> RunOutcome:
+def _setup_cells(nb: Any, locked: set[int] | None) -> set[int]:
+    """开头连续的锁定代码单元（第一个非锁定代码单元之前）：它们用 setup 时限。"""
+    if not locked:
+        return set()
+    out: set[int] = set()
+    for idx, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if idx not in locked:
+            break
+        out.add(idx)
+    return out
+
+
+async def _run(
+    nb: Any, tmp: Path, cwd: Path, limits: Limits, before_cell: Callable[[int], None] | None, locked: set[int] | None
+) -> RunOutcome:
     outcome = RunOutcome(cells=[CellOutcome(i) for i in range(len(nb.cells))])
     ksm = KernelSpecManager(kernel_dirs=[str(_write_kernelspec(tmp, limits))], ensure_native_kernel=False)
     km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm)
@@ -290,7 +371,7 @@ async def _run(nb: Any, tmp: Path, cwd: Path, limits: Limits, before_cell: Calla
         interrupt_on_timeout=False,
         record_timing=False,
         startup_timeout=int(limits.startup_timeout),
-        iopub_timeout=4,
+        iopub_timeout=10,
         raise_on_iopub_timeout=False,
         shutdown_kernel="immediate",
         resources={"metadata": {"path": str(cwd)}},
@@ -298,7 +379,9 @@ async def _run(nb: Any, tmp: Path, cwd: Path, limits: Limits, before_cell: Calla
     client.output_cap = int(limits.output_mb * 1024 * 1024)
     kernel = _Kernel(km, limits)
     start = time.monotonic()
-    deadline = start + limits.notebook_timeout
+    setup = _setup_cells(nb, locked)
+    cpu_left = limits.notebook_timeout  # 设置单元之后的全部单元合计可用的 CPU 秒
+    wall_deadline: float | None = None  # 墙钟兜底从第一个非设置单元开始计
     dog: asyncio.Task | None = None
     try:
         try:
@@ -317,26 +400,38 @@ async def _run(nb: Any, tmp: Path, cwd: Path, limits: Limits, before_cell: Calla
             if cell.cell_type != "code":
                 continue
             res = outcome.cells[idx]
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                outcome.stop = "notebook_timeout"
-                break
+            if idx in setup:
+                budget = Budget(limits.setup_timeout, limits.setup_timeout * limits.wall_factor, "setup")
+            else:
+                if wall_deadline is None:
+                    wall_deadline = time.monotonic() + limits.notebook_timeout * limits.wall_factor
+                wall_left = wall_deadline - time.monotonic()
+                if cpu_left <= 0 or wall_left <= 0:
+                    outcome.stop = "notebook_timeout"
+                    break
+                cell_wall = limits.cell_timeout * limits.wall_factor
+                binding = "cell" if limits.cell_timeout <= cpu_left and cell_wall <= wall_left else "notebook"
+                budget = Budget(min(limits.cell_timeout, cpu_left), min(cell_wall, wall_left), binding)
             if before_cell:
                 before_cell(idx)
-            budget = min(limits.cell_timeout, remaining)
-            state = await _execute(client, kernel, cell, idx, budget, limits.interrupt_grace)
+            state, used = await _execute(client, kernel, cell, idx, budget, limits.interrupt_grace)
+            if idx not in setup:
+                cpu_left -= used
             err = _error_of(cell)
             if err:
                 res.ename, res.evalue = err
-            if state in ("timeout", "timeout_killed"):
+            if state in ("timeout", "timeout_wall", "timeout_killed"):
                 res.state, res.ename = "timeout", "CellTimeout"
-                cell.outputs.append(
-                    nbformat.v4.new_output(
-                        "error", ename="CellTimeout", evalue=f"单元运行超过 {budget:.0f} 秒", traceback=[]
-                    )
+                why = (
+                    f"单元等待超过 {budget.wall:.0f} 秒（墙钟）仍未结束"
+                    if state == "timeout_wall"
+                    else f"单元用掉的 CPU 时间超过 {budget.cpu:.0f} 秒"
                 )
-                if state == "timeout_killed" or time.monotonic() >= deadline - 0.5:
-                    outcome.stop = "notebook_timeout" if budget < limits.cell_timeout else "cell_timeout"
+                cell.outputs.append(nbformat.v4.new_output("error", ename="CellTimeout", evalue=why, traceback=[]))
+                if state == "timeout_killed" or budget.binding != "cell":
+                    outcome.stop = {"notebook": "notebook_timeout", "setup": "setup_timeout"}.get(
+                        budget.binding, "cell_timeout"
+                    )
                     break
                 continue
             if state == "died" or kernel.memory_hit:
@@ -369,7 +464,15 @@ async def _run(nb: Any, tmp: Path, cwd: Path, limits: Limits, before_cell: Calla
 
 
 def run_notebook(
-    nb: Any, tmp: Path, cwd: Path, limits: Limits, before_cell: Callable[[int], None] | None = None
+    nb: Any,
+    tmp: Path,
+    cwd: Path,
+    limits: Limits,
+    before_cell: Callable[[int], None] | None = None,
+    locked: set[int] | None = None,
 ) -> RunOutcome:
-    """执行 notebook（就地写入输出），返回每个单元的结果。调用方负责清理 ``tmp``。"""
-    return asyncio.run(_run(nb, tmp, cwd, limits, before_cell))
+    """执行 notebook（就地写入输出），返回每个单元的结果。调用方负责清理 ``tmp``。
+
+    ``locked`` 是来自标准练习本的锁定单元下标：其中开头连续的代码单元按设置单元计时。
+    """
+    return asyncio.run(_run(nb, tmp, cwd, limits, before_cell, locked))

@@ -106,17 +106,16 @@ def read_notebook(path: Path) -> tuple[Any | None, str]:
     return nb, ""
 
 
-def _judge_auto(q: QSpec, path: Path, ran: bool) -> tuple[QResult, bool]:
-    """读回导出文件并判定；返回 (结果, 是否发现加载了题库)。"""
+def _judge_auto(q: QSpec, path: Path, export_state: str) -> tuple[QResult, bool]:
+    """读回导出文件并判定（``export_state`` 是导出单元的运行结果）；返回 (结果, 是否发现加载了题库)。"""
     from coursekit.exercises.plain import from_plain, read_export
     from coursekit.exercises.rules import judge
 
-    if not ran or not path.exists():
-        why = (
-            "答案没有导出：对应的单元没有运行到（内核已停止）或出错"
-            if not ran
-            else "答案没有导出（导出代码没有成功运行）"
-        )
+    if export_state == "not_run" or not path.exists():
+        why = {
+            "not_run": "答案没有导出：对应的单元没有运行到（内核已停止）或出错",
+            "timeout": "答案没有导出：导出答案的单元超时（答案对象太大，或判分机器过载）",
+        }.get(export_state, "答案没有导出（导出代码没有成功运行）")
         return QResult(0, "not_exported", [why]), False
     try:
         data = read_export(str(path))
@@ -166,7 +165,8 @@ def grade_submission(job: Job) -> Result:
             if p is not None and p.exists():
                 p.unlink()
 
-        run = run_notebook(asm.nb, tmp, cwd, job.limits, before)
+        locked = {idx for idx, origin in asm.origin.items() if origin == "锁定单元"}
+        run = run_notebook(asm.nb, tmp, cwd, job.limits, before, locked)
         return _collect(job, asm, run, export_path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -192,8 +192,7 @@ def _collect(job: Job, asm: Any, run: Any, export_path: dict[int, Path]) -> Resu
             res.questions[q.id] = QResult(0, "missing", ["找不到这道题的作答单元（被删除了？）"])
         else:
             idx = idx_of[q.id]
-            ran = run.cells[idx].state != "not_run"
-            qr, loaded = _judge_auto(q, export_path[idx], ran)
+            qr, loaded = _judge_auto(q, export_path[idx], run.cells[idx].state)
             if loaded and (suspicious_from is None or idx < suspicious_from):
                 suspicious_from, suspicious_why = idx, "运行时加载了题库模块（参考答案代码）"
             res.questions[q.id] = qr
@@ -224,13 +223,14 @@ def _run_flags(run: Any, asm: Any, res: Result, flags: dict[str, bool]) -> None:
         "memory": "超出内存上限，内核被结束，后面的单元没有运行",
         "notebook_timeout": "整本运行超时，后面的单元没有运行",
         "cell_timeout": "单元超时且中断无效（可能吞掉了 KeyboardInterrupt），内核被结束，后面的单元没有运行",
+        "setup_timeout": "开头的设置单元（导入、读数据）超出设置时限，后面的单元没有运行；请检查判分机器的负载或调大 --setup-timeout",
         "startup": "判分内核没能启动",
     }
     if run.stop:
         res.notes.append(stop_notes.get(run.stop, run.stop) + (f"（{run.stop_detail}）" if run.stop_detail else ""))
     flags["kernel_died"] = run.stop in ("kernel_died", "startup")
     flags["memory_exceeded"] = run.stop == "memory"
-    flags["timeout"] = run.stop in ("notebook_timeout", "cell_timeout")
+    flags["timeout"] = run.stop in ("notebook_timeout", "cell_timeout", "setup_timeout")
     for idx, c in enumerate(run.cells):
         origin = asm.origin.get(idx, "")
         if c.state in ("error", "timeout") and not origin.endswith("导出"):
