@@ -175,3 +175,14 @@ def test_fingerprint_sees_injected_startup_code_but_not_bytecode_caches(tmp_path
     assert changed != before
     (site / "sitecustomize.py").write_text("print('patched')\n", encoding="utf-8")
     assert fingerprint([site]) != changed
+
+
+def test_tamper_watch_skips_data_the_grader_never_reads(tmp_path):
+    """防篡改指纹只扫判分要读的数据：按需生成的 tiny / large（large 有几百 MB）和生成中途的临时目录不扫。"""
+    from coursekit.grading.grade import _watched_data
+
+    d = tmp_path / "datasets"
+    for name in ("small", "large", "tiny", "web", ".build-123"):
+        (d / name).mkdir(parents=True)
+    (d / "README.md").write_text("数据字典", encoding="utf-8")
+    assert [p.name for p in _watched_data(d)] == ["README.md", "small", "web"]

@@ -260,8 +260,12 @@ def encode_value(value: Any) -> str:
         return dumps(_other(value, str(exc)[:200]))
 
 
-def export_answer(var: str, path: str) -> None:
-    """判分时注入到内核：把变量 ``var`` 导出为 JSON 文件 ``path``（内核里运行，结果不被信任）。"""
+def export_answer(var: str, path: str, token: str = "") -> None:
+    """判分时注入到内核：把变量 ``var`` 导出为 JSON 文件 ``path``（内核里运行，结果不被信任）。
+
+    ``token`` 是判分器为这一次导出临时生成的随机串，原样写进文件：同时判分的别的提交即使找到这个文件、
+    改写了它，也拿不出正确的 token（判分器只认 token 对得上、且在导出单元一结束就读走的内容）。
+    """
     import sys
 
     ns = sys.modules["__main__"].__dict__
@@ -278,7 +282,7 @@ def export_answer(var: str, path: str) -> None:
         payload = '{"missing": true}'
     else:
         payload = '{"value": ' + encode_value(ns[var]) + "}"
-    payload = payload[:-1] + ', "registry_loaded": ' + json.dumps(loaded) + "}"
+    payload = payload[:-1] + ', "registry_loaded": ' + json.dumps(loaded) + ', "token": ' + json.dumps(token) + "}"
     tmp = path + ".part"
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(payload)

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,7 @@ class Assembly:
 
     nb: Any
     export_cells: dict[int, str] = field(default_factory=dict)  # 导出单元下标 → 题号
+    export_files: dict[int, tuple[str, str]] = field(default_factory=dict)  # 导出单元下标 → (文件路径, token)
     origin: dict[int, str] = field(default_factory=dict)  # 单元下标 → 来源说明
     open_answers: dict[str, str | None] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
@@ -50,11 +52,11 @@ class Assembly:
     suspicious_why: str = ""
 
 
-def export_source(var: str, path: str) -> str:
+def export_source(var: str, path: str, token: str = "") -> str:
     """注入的导出代码（一行，不产生输出）。"""
     return (
         f"import coursekit.exercises.plain as _hemu_export_; "
-        f"_hemu_export_.export_answer({var!r}, {path!r}); del _hemu_export_"
+        f"_hemu_export_.export_answer({var!r}, {path!r}, {token!r}); del _hemu_export_"
     )
 
 
@@ -188,9 +190,11 @@ def _emit(out: Assembly, canon: _Canon, answers: dict[str, Any], extras: dict[in
         elif r.role == "check":
             if r.qid not in out.missing and r.qid in answers:
                 var = "answer_" + r.qid.replace(".", "_")
-                path = f"{export_dir}/{r.qid}.json"
-                idx = add(nbformat.v4.new_code_cell(export_source(var, path)), f"练习 {r.qid} 导出")
+                token = secrets.token_hex(16)  # 文件名和内容里都带上：别的进程猜不到、也伪造不了
+                path = f"{export_dir}/{r.qid}-{token}.json"
+                idx = add(nbformat.v4.new_code_cell(export_source(var, path, token)), f"练习 {r.qid} 导出")
                 out.export_cells[idx] = r.qid
+                out.export_files[idx] = (path, token)
         elif ccell.cell_type == "code":
             add(nbformat.v4.new_code_cell(source_of(ccell)), "锁定单元")
         else:

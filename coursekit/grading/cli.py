@@ -27,6 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--output-mb", type=float, default=2, help="每本保留的输出上限，MB（默认 2）")
     g.add_argument("--feedback-dir", type=Path, default=None, help="反馈文件夹（默认 <out 同名>_feedback/）")
     g.add_argument("--quiet", action="store_true", help="不打印进度")
+    g.add_argument(
+        "--no-fork",
+        action="store_true",
+        help="不用 fork 服务器，每份提交都启动新的 worker 和内核（Windows/macOS 上本来就是这样；成绩相同，只是慢）",
+    )
     g.set_defaults(func=cmd_grade)
 
 
@@ -48,7 +53,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
         output_mb=args.output_mb,
     )
     progress = None if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
-    opts = Options(limits=limits, jobs=args.jobs, feedback_dir=args.feedback_dir, progress=progress)
+    opts = Options(
+        limits=limits,
+        jobs=args.jobs,
+        feedback_dir=args.feedback_dir,
+        progress=progress,
+        fork=False if args.no_fork else None,
+    )
     try:
         chapter = load_chapter(args.chapter)
         rows, tampered = run_grade(chapter, args.submissions, args.out, opts)

@@ -86,6 +86,7 @@ class Options:
     feedback_dir: Path | None = None
     watch: list[Path] | None = None
     progress: Callable[[str], None] | None = None
+    fork: bool | None = None  # None：Linux 上用 fork 服务器（一批只付一次启动成本），其他系统为每份提交启动新进程
 
 
 # ---------------------------------------------------------------- 收集提交
@@ -176,12 +177,30 @@ def chapter_from(name: str, canonical: Path, questions: list[Any]) -> Chapter:
 
 
 def default_watch() -> list[Path]:
-    """默认监视：helpers 与 coursekit 两个包、datasets/、当前环境的 site-packages（防 sitecustomize/.pth 注入）。"""
+    """默认监视：helpers 与 coursekit 两个包、datasets/ 中判分要读的部分、当前环境的 site-packages（防 sitecustomize/.pth 注入）。"""
     from coursekit.exercises.build import repo_root
 
     root = repo_root()
-    paths = [root / "helpers", root / "coursekit", root / "datasets", Path(sysconfig.get_paths()["purelib"])]
+    paths = [
+        root / "helpers",
+        root / "coursekit",
+        *_watched_data(root / "datasets"),
+        Path(sysconfig.get_paths()["purelib"]),
+    ]
     return [p for p in paths if p.exists()]
+
+
+def _watched_data(datasets: Path) -> list[Path]:
+    """datasets/ 里判分用得到的部分：练习读的 small 规模、网页样本、数据字典。
+
+    按需生成的 tiny / large（large 有几百 MB）判分时不读，不必每判一份就重新扫一遍。
+    """
+    from helpers.data.schema import SCALE_NAMES
+
+    if not datasets.is_dir():
+        return []
+    skip = set(SCALE_NAMES) - {"small"}
+    return [p for p in sorted(datasets.iterdir()) if p.name not in skip and not p.name.startswith(".")]
 
 
 def fingerprint(paths: list[Path]) -> str:
@@ -254,6 +273,86 @@ def _run_worker(
     return Result("grader_error", notes=[f"判分进程异常结束：{why}"])
 
 
+def _run_forked(job: Job, hard_timeout: float, server: Any, active: set[int], lock: threading.Lock) -> Result:
+    """让 fork 服务器分出一个 worker 判这份提交（任务与结果走一对新 socket，服务器本身看不到）。"""
+    import socket
+    import time
+
+    pid, sock = server.fork_worker()
+    with lock:
+        active.add(pid)
+    try:
+        deadline = time.monotonic() + hard_timeout
+        sock.sendall(pickle.dumps(job))
+        sock.shutdown(socket.SHUT_WR)
+        chunks: list[bytes] = []
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                kill_tree(pid)
+                return Result("grader_error", notes=["判分进程超时被结束"])
+            sock.settimeout(left)
+            try:
+                b = sock.recv(1 << 20)
+            except TimeoutError:
+                continue
+            if not b:
+                break
+            chunks.append(b)
+    finally:
+        sock.close()
+        with lock:
+            active.discard(pid)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    for line in reversed(text.splitlines()):
+        if line.startswith(job.nonce):
+            return _result_from_json(line[len(job.nonce) :])
+    return Result("grader_error", notes=["判分进程异常结束：被信号结束（学生代码可能杀死了判分进程）"])
+
+
+def warmup_code(chapter: Chapter) -> str:
+    """标准练习本开头的锁定设置代码（第一个题目单元之前的代码单元）：fork 服务器用它焐热缓存。"""
+    import nbformat
+
+    from coursekit.exercises.cells import role_of
+
+    nb = nbformat.reads(chapter.canonical_json, as_version=4)
+    code = []
+    for cell in nb.cells:
+        if role_of(cell).role is not None:
+            break
+        if cell.cell_type == "code":
+            code.append(cell.source if isinstance(cell.source, str) else "".join(cell.source))
+    return "\n".join(code)
+
+
+def _server_env() -> dict[str, str]:
+    """fork 服务器的环境：与判分内核相同的固定设置（哈希种子、无界面绘图、单线程数值库），但不是判分模式。"""
+    import tempfile
+
+    from coursekit.grading.runner import kernel_env
+
+    env = kernel_env(Path(tempfile.gettempdir()))
+    for k in ("HEMU_GRADING", "IPYTHONDIR"):
+        env.pop(k, None)
+    # pyarrow 自带的 jemalloc 默认开一个后台回收线程；fork 前必须只有一个线程，所以关掉它（只影响内存回收的时机）
+    env["JE_ARROW_MALLOC_CONF"] = "background_thread:false"
+    return env
+
+
+def _start_server(chapter: Chapter, opts: Options, say: Callable[[str], None]) -> Any:
+    """按选项启动 fork 服务器；不能用（非 Linux、或检查不安全）时返回 None，判分退回旧做法。"""
+    from coursekit.grading import forkserver
+
+    if opts.fork is False or (opts.fork is None and not forkserver.FORK_OK):
+        return None
+    try:
+        return forkserver.ForkServer(warmup_code(chapter), _server_env())
+    except forkserver.ForkServerError as exc:
+        say(f"（{exc}；改为每份提交启动新进程）")
+        return None
+
+
 def _result_from_json(text: str) -> Result:
     d = json.loads(text)
     qs = {k: QResult(**v) for k, v in d.pop("questions").items()}
@@ -285,6 +384,27 @@ def grade_batch(chapter: Chapter, subs: list[Submission], opts: Options) -> tupl
             if child.pid not in active and child.pid not in before:
                 kill_tree(child.pid)
 
+    server = {"s": None}
+
+    def run_job(job: Job) -> Result:
+        """优先用 fork 服务器；服务器死了（可能被学生代码结束）就重启一次，再不行退回旧做法。"""
+        from coursekit.grading.forkserver import ForkServerError
+
+        for _ in range(2):
+            srv = server["s"]
+            if srv is None:
+                break
+            try:
+                return _run_forked(job, hard, srv, active, lock)
+            except ForkServerError:
+                with lock:
+                    if server["s"] is srv:
+                        srv.close()
+                        server["s"] = _start_server(chapter, opts, say)
+                        if server["s"] is not None:
+                            active.add(server["s"].pid)
+        return _run_worker(job, hard, active, lock)
+
     def one(sub: Submission) -> Row:
         if state["tampered"]:
             return _simple(sub, chapter, "not_graded", "判分环境已被篡改，未判分；恢复环境后请重新判分")
@@ -293,7 +413,7 @@ def grade_batch(chapter: Chapter, subs: list[Submission], opts: Options) -> tupl
         else:
             job = Job(str(sub.path.resolve()), chapter.canonical_json, chapter.questions, limits, secrets.token_hex(16))
             try:
-                row = Row(sub, _run_worker(job, hard, active, lock))
+                row = Row(sub, run_job(job))
             except Exception as exc:  # noqa: BLE001 - 一份提交绝不拖垮整批
                 row = Row(sub, Result("grader_error", notes=[f"{type(exc).__name__}: {exc}"[:300]]))
         with lock:
@@ -312,8 +432,15 @@ def grade_batch(chapter: Chapter, subs: list[Submission], opts: Options) -> tupl
             say(f"[{state['done']}/{len(subs)}] {sub.student}: {row.result.status}")
         return row
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        rows = list(pool.map(one, subs))
+    server["s"] = _start_server(chapter, opts, say) if any(s.is_notebook for s in subs) else None
+    if server["s"] is not None:
+        active.add(server["s"].pid)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            rows = list(pool.map(one, subs))
+    finally:
+        if server["s"] is not None:
+            server["s"].close()
     return rows, state["tampered"]
 
 

@@ -356,13 +356,40 @@ def _setup_cells(nb: Any, locked: set[int] | None) -> set[int]:
     return out
 
 
+def _prelaunched_provisioner(km: AsyncKernelManager, handle: Any) -> Any:
+    """让 jupyter_client 用 fork 服务器预先分出的内核，而不是自己启动一个新进程（见 forkserver.py）。"""
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+    class Prelaunched(LocalProvisioner):
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+            env = kwargs.get("env") or dict(os.environ)
+            cwd = str(kwargs.get("cwd") or os.getcwd())
+            handle.start(list(cmd), {str(k): str(v) for k, v in env.items()}, cwd)
+            self.process = handle
+            self.pid = handle.pid
+            self.pgid = handle.pid  # 内核一出生就 setsid，自成进程组
+            self.cwd = cwd
+            return self.connection_info
+
+    return Prelaunched(kernel_id=km.kernel_id or "prelaunched", kernel_spec=km.kernel_spec, parent=km)
+
+
 async def _run(
-    nb: Any, tmp: Path, cwd: Path, limits: Limits, before_cell: Callable[[int], None] | None, locked: set[int] | None
+    nb: Any,
+    tmp: Path,
+    cwd: Path,
+    limits: Limits,
+    before_cell: Callable[[int], None] | None,
+    locked: set[int] | None,
+    prelaunched: Any = None,
+    after_cell: Callable[[int], None] | None = None,
 ) -> RunOutcome:
     outcome = RunOutcome(cells=[CellOutcome(i) for i in range(len(nb.cells))])
     ksm = KernelSpecManager(kernel_dirs=[str(_write_kernelspec(tmp, limits))], ensure_native_kernel=False)
     km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm)
     km.connection_file = str(tmp / "connection.json")
+    if prelaunched is not None:
+        km.provisioner = _prelaunched_provisioner(km, prelaunched)
     client = CappedClient(
         nb,
         km=km,
@@ -415,6 +442,8 @@ async def _run(
             if before_cell:
                 before_cell(idx)
             state, used = await _execute(client, kernel, cell, idx, budget, limits.interrupt_grace)
+            if after_cell:
+                after_cell(idx)
             if idx not in setup:
                 cpu_left -= used
             err = _error_of(cell)
@@ -470,9 +499,13 @@ def run_notebook(
     limits: Limits,
     before_cell: Callable[[int], None] | None = None,
     locked: set[int] | None = None,
+    prelaunched: Any = None,
+    after_cell: Callable[[int], None] | None = None,
 ) -> RunOutcome:
     """执行 notebook（就地写入输出），返回每个单元的结果。调用方负责清理 ``tmp``。
 
     ``locked`` 是来自标准练习本的锁定单元下标：其中开头连续的代码单元按设置单元计时。
+    ``prelaunched`` 是 fork 服务器预先分出的内核（``forkserver.PreforkedKernel``）；None 时照常启动新内核。
+    ``after_cell(idx)`` 在每个代码单元结束（无论成败）后立即调用。
     """
-    return asyncio.run(_run(nb, tmp, cwd, limits, before_cell, locked))
+    return asyncio.run(_run(nb, tmp, cwd, limits, before_cell, locked, prelaunched, after_cell))

@@ -106,21 +106,37 @@ def read_notebook(path: Path) -> tuple[Any | None, str]:
     return nb, ""
 
 
-def _judge_auto(q: QSpec, path: Path, export_state: str) -> tuple[QResult, bool]:
-    """读回导出文件并判定（``export_state`` 是导出单元的运行结果）；返回 (结果, 是否发现加载了题库)。"""
-    from coursekit.exercises.plain import from_plain, read_export
+def _take_export(path: str, token: str) -> Any:
+    """读回一次导出：返回 dict；没有文件返回 None；读不回或 token 不对返回说明文字（str）。"""
+    from coursekit.exercises.plain import read_export
+
+    p = Path(path)
+    if not p.exists():
+        return None
+    try:
+        data = read_export(path)
+    except Exception as exc:  # noqa: BLE001 - 任何读不回的情况都记 0 分
+        return f"答案无法读取（{exc}）"[:200]
+    finally:
+        p.unlink(missing_ok=True)
+    if data.get("token") != token:
+        return "导出文件被别的进程改写过（token 不符），本题不计分，请老师复核"
+    return data
+
+
+def _judge_auto(q: QSpec, data: Any, export_state: str) -> tuple[QResult, bool]:
+    """判定一次导出（``_take_export`` 的结果；``export_state`` 是导出单元的运行结果）；返回 (结果, 是否发现加载了题库)。"""
+    from coursekit.exercises.plain import from_plain
     from coursekit.exercises.rules import judge
 
-    if export_state == "not_run" or not path.exists():
+    if export_state == "not_run" or data is None:
         why = {
             "not_run": "答案没有导出：对应的单元没有运行到（内核已停止）或出错",
             "timeout": "答案没有导出：导出答案的单元超时（答案对象太大，或判分机器过载）",
         }.get(export_state, "答案没有导出（导出代码没有成功运行）")
         return QResult(0, "not_exported", [why]), False
-    try:
-        data = read_export(str(path))
-    except Exception as exc:  # noqa: BLE001 - 任何读不回的情况都记 0 分
-        return QResult(0, "unreadable", [f"答案无法读取（{exc}）"[:200]]), False
+    if isinstance(data, str):
+        return QResult(0, "unreadable", [data]), False
     loaded = bool(data.get("registry_loaded"))
     if data.get("missing"):
         return QResult(0, "missing_var", [f"找不到变量 {q.var}（作答单元里要给它赋值）"]), loaded
@@ -141,8 +157,11 @@ def _status(flags: dict[str, bool]) -> str:
     return "ok"
 
 
-def grade_submission(job: Job) -> Result:
-    """判一份提交（worker 内调用）：解析 → 重建 → 在独立内核里执行 → 在内核外判定。"""
+def grade_submission(job: Job, prelaunched: Any = None) -> Result:
+    """判一份提交（worker 内调用）：解析 → 重建 → 在独立内核里执行 → 在内核外判定。
+
+    ``prelaunched``：fork 服务器里预先分出的内核（没有任务时 fork 的，不含期望值）；None 时启动新内核。
+    """
     import nbformat
 
     from coursekit.grading.assemble import assemble
@@ -158,16 +177,16 @@ def grade_submission(job: Job) -> Result:
         exports.mkdir()
         cwd.mkdir()
         asm = assemble(canonical, student, str(exports))
-        export_path = {idx: exports / f"{qid}.json" for idx, qid in asm.export_cells.items()}
+        captured: dict[int, Any] = {}
 
-        def before(idx: int) -> None:
-            p = export_path.get(idx)
-            if p is not None and p.exists():
-                p.unlink()
+        def after(idx: int) -> None:
+            """导出单元一结束就读走导出文件并删掉它：之后谁再写这个文件都不算数。"""
+            if idx in asm.export_files:
+                captured[idx] = _take_export(*asm.export_files[idx])
 
         locked = {idx for idx, origin in asm.origin.items() if origin == "锁定单元"}
-        run = run_notebook(asm.nb, tmp, cwd, job.limits, before, locked)
-        return _collect(job, asm, run, export_path)
+        run = run_notebook(asm.nb, tmp, cwd, job.limits, None, locked, prelaunched, after)
+        return _collect(job, asm, run, captured)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -176,7 +195,7 @@ def _zeros(job: Job, state: str) -> dict[str, QResult]:
     return {q.id: QResult(0 if q.kind == "auto" else None, state) for q in job.questions}
 
 
-def _collect(job: Job, asm: Any, run: Any, export_path: dict[int, Path]) -> Result:
+def _collect(job: Job, asm: Any, run: Any, captured: dict[int, Any]) -> Result:
     res = Result("ok", notes=list(asm.notes), open_answers=dict(asm.open_answers), truncated=run.truncated)
     flags: dict[str, bool] = {}
     idx_of = {qid: idx for idx, qid in asm.export_cells.items()}
@@ -192,7 +211,7 @@ def _collect(job: Job, asm: Any, run: Any, export_path: dict[int, Path]) -> Resu
             res.questions[q.id] = QResult(0, "missing", ["找不到这道题的作答单元（被删除了？）"])
         else:
             idx = idx_of[q.id]
-            qr, loaded = _judge_auto(q, export_path[idx], run.cells[idx].state)
+            qr, loaded = _judge_auto(q, captured.get(idx), run.cells[idx].state)
             if loaded and (suspicious_from is None or idx < suspicious_from):
                 suspicious_from, suspicious_why = idx, "运行时加载了题库模块（参考答案代码）"
             res.questions[q.id] = qr
@@ -257,10 +276,14 @@ def main() -> int:
         result = Result("grader_error", notes=[f"判分器内部错误：{type(exc).__name__}: {exc}"[:300]])
     finally:
         kill_descendants()
-    line = job.nonce + json.dumps(asdict(result), ensure_ascii=False) + "\n"
-    sys.stdout.write(line)
+    sys.stdout.write(result_line(job, result))
     sys.stdout.flush()
     return 0
+
+
+def result_line(job: Job, result: Result) -> str:
+    """worker 交回判分主进程的一行：一次性随机前缀 + 结果 JSON。"""
+    return job.nonce + json.dumps(asdict(result), ensure_ascii=False) + "\n"
 
 
 if __name__ == "__main__":
