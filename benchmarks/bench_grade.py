@@ -74,6 +74,7 @@ def grade_ours(chapter, subs: Path, mode: str) -> tuple[float, list[str]]:
 
 def nbgrader_course(chapter, source: Path, base: Path, n: int) -> Path:
     """把练习本改写成 nbgrader 作业，并放好 n 份提交（submitted/sNNN/hw/hw.ipynb）。"""
+    base.mkdir(parents=True)
     expected = {q.id: q.expected_json for q in chapter.questions if q.kind == "auto"}
     (base / "expected.json").write_text(json.dumps(expected), encoding="utf-8")
     nb = nbformat.read(source, as_version=4)
@@ -82,11 +83,15 @@ def nbgrader_course(chapter, source: Path, base: Path, n: int) -> Path:
     for k, cell in enumerate(nb.cells):
         r = role_of(cell)
         meta = {"schema_version": 3, "grade_id": f"cell{k}", "locked": False, "solution": False, "grade": False}
-        if r.role == "answer" and cell.cell_type == "code":
+        if r.role == "answer":  # 作答单元 = solution；书面回答（Markdown）在 nbgrader 里必须带分值（人工评分）
             meta["solution"] = True
+            if cell.cell_type == "markdown":
+                meta.update(grade=True, points=points[r.qid])
         elif r.role == "check":
             cell.source = f"assert _hemu_ok({r.qid!r}, answer_{r.qid.replace('.', '_')})"
             meta.update(grade=True, locked=True, points=points[r.qid])
+        else:
+            continue
         cell.metadata["nbgrader"] = meta
     (base / "source" / "hw").mkdir(parents=True)
     nbformat.write(nb, base / "source" / "hw" / "hw.ipynb")
@@ -106,14 +111,29 @@ def grade_nbgrader(python: str, course: Path) -> tuple[float, list[str]]:
         shutil.rmtree(course / d, ignore_errors=True)
     (course / "gradebook.db").unlink(missing_ok=True)
     run = [python, "-m", "nbgrader"]
-    subprocess.run(
-        [*run, "generate_assignment", "hw", "--force", "--create"], cwd=course, check=True, capture_output=True
+    # nbgrader 会直接调用同一环境里的 alembic 命令：把旁路环境的 bin/ 放到 PATH 前面
+    env = {**os.environ, "PATH": str(Path(python).parent) + os.pathsep + os.environ.get("PATH", "")}
+    gen = subprocess.run(
+        [*run, "generate_assignment", "hw", "--force"], cwd=course, capture_output=True, text=True, env=env
     )
+    if gen.returncode != 0:
+        raise SystemExit(f"nbgrader generate_assignment 失败：\n{gen.stdout[-2000:]}{gen.stderr[-2000:]}")
     t0 = time.perf_counter()
-    out = subprocess.run([*run, "autograde", "hw", "--create", "--force"], cwd=course, capture_output=True, text=True)
+    out = subprocess.run(
+        [*run, "autograde", "hw", "--create", "--force"], cwd=course, capture_output=True, text=True, env=env
+    )
     took = time.perf_counter() - t0
-    ok = out.returncode == 0 and len(list((course / "autograded").glob("*/hw/hw.ipynb"))) > 0
-    return took, ["ok" if ok else f"failed: {out.stderr[-300:]}"]
+    graded = sorted((course / "autograded").glob("*/hw/hw.ipynb"))
+    if out.returncode != 0 or not graded:
+        return took, [f"failed: {out.stderr[-300:]}"]
+    # 解答本应当每个 test 单元都通过：有报错就说明转换不对，这组数字不能用
+    failed = [p.parent.parent.name for p in graded if _has_error(p)]
+    return took, ["ok"] if not failed else [f"有报错：{failed[:3]}"]
+
+
+def _has_error(path: Path) -> bool:
+    nb = nbformat.read(path, as_version=4)
+    return any(o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
 
 
 def main() -> int:

@@ -32,6 +32,7 @@ import nbformat
 import psutil
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
@@ -109,6 +110,51 @@ class CappedClient(NotebookClient):
             return None
         self._used += size
         return super().output(outs, msg, display_id, cell_index)
+
+    async def async_start_new_kernel_client(self) -> Any:
+        """与 nbclient 相同，只是等内核就绪时不空等：jupyter_client 的 wait_for_ready 每次至少
+        睡 0.2 秒（确认 iopub 已连上）再睡 0.2 秒（清空 iopub），一份提交白等 0.4 秒。这里用同样的
+        检查（kernel_info 有回复、iopub 收得到消息），只是轮询间隔短；nbclient 本来就只认自己请求的回复。"""
+        assert self.km is not None
+        try:
+            self.kc = self.km.client()
+            await ensure_async(self.kc.start_channels())
+            await _wait_for_ready(self.kc, self.startup_timeout)
+        except Exception:
+            await self._async_cleanup_kernel()
+            raise
+        self.kc.allow_stdin = False
+        return self.kc
+
+
+async def _wait_for_ready(kc: Any, timeout: float) -> None:
+    """等内核回复 kernel_info 且 iopub 已连上（收得到它广播的状态消息），然后清掉积压的 iopub 消息。"""
+    from queue import Empty
+
+    deadline = time.monotonic() + timeout
+    while True:
+        kc.kernel_info()
+        try:
+            msg = await ensure_async(kc.shell_channel.get_msg(timeout=0.5))
+        except Empty:
+            msg = None
+        if msg is not None and msg["msg_type"] == "kernel_info_reply":
+            try:
+                await ensure_async(kc.iopub_channel.get_msg(timeout=0.05))
+            except Empty:
+                pass
+            else:
+                kc._handle_kernel_info_reply(msg)
+                break
+        if not await ensure_async(kc.is_alive()):
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+    while True:
+        try:
+            await ensure_async(kc.iopub_channel.get_msg(timeout=0.02))
+        except Empty:
+            break
 
 
 def _size(content: dict) -> int:
