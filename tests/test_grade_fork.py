@@ -30,6 +30,15 @@ def chapter_dir(tmp_path_factory):
     return base, sol, ex, chapter_from("ch99", ex, es.QUESTIONS)
 
 
+def _subs(tmp_path: Path, notebooks: dict[str, nbformat.NotebookNode]) -> Path:
+    """把 {名字: notebook} 写成一个提交文件夹。"""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name, nb in notebooks.items():
+        nbformat.write(nb, subs / f"{name}.ipynb")
+    return subs
+
+
 def _grade(chapter, subs: Path, out: Path, fork: bool, jobs: int = 2) -> dict[str, dict]:
     run_grade(chapter, [str(subs)], out, Options(limits=LIMITS, jobs=jobs, watch=[], fork=fork))
     with open(out, encoding="utf-8-sig", newline="") as fh:
@@ -52,8 +61,6 @@ def test_server_is_warm_single_threaded_untraceable_and_never_holds_the_question
 def test_fork_path_grades_exactly_like_the_classic_path(chapter_dir, tmp_path, monkeypatch):
     """同一批坏提交：fork 路径与“每份新进程”路径的成绩表逐行相同；fork 路径确实没有退回旧做法。"""
     _, sol, ex, chapter = chapter_dir
-    subs = tmp_path / "subs"
-    subs.mkdir()
     cases = {
         "solution": nbformat.read(sol, as_version=4),
         "wrong": _nb(ex, {"9.1": "answer_9_1 = 0"}),
@@ -62,8 +69,7 @@ def test_fork_path_grades_exactly_like_the_classic_path(chapter_dir, tmp_path, m
         "memory_bomb_fast": _nb(ex, prefix={"9.2": "blob = bytearray(50 * 1024 ** 3)"}),
         "kill_worker": _nb(ex, prefix={"9.2": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"}),
     }
-    for name, nb in cases.items():
-        nbformat.write(nb, subs / f"{name}.ipynb")
+    subs = _subs(tmp_path, cases)
     classic = _grade(chapter, subs, tmp_path / "classic.csv", fork=False)
 
     def no_classic(*a, **k):
@@ -80,16 +86,15 @@ def test_fork_path_grades_exactly_like_the_classic_path(chapter_dir, tmp_path, m
 def test_a_student_kernel_cannot_poison_later_kernels(chapter_dir, tmp_path):
     """前一份提交在内核里改坏 pandas、helpers、numpy：写时复制，后一份提交（同一个服务器分出）毫无影响。"""
     _, sol, ex, chapter = chapter_dir
-    subs = tmp_path / "subs"
-    subs.mkdir()
     poison = (
         "import pandas as pd, numpy as np, helpers, helpers.data, sys\n"
         "pd.DataFrame.sum = lambda *a, **k: 0\npd.Series.sum = lambda *a, **k: 0\n"
         "np.mean = None\nhelpers.setup_notebook = None\nhelpers.data.load = None\n"
         "sys.modules['matplotlib'] = None"
     )
-    nbformat.write(_nb(ex, prefix={"9.1": poison}), subs / "a_poison.ipynb")
-    nbformat.write(nbformat.read(sol, as_version=4), subs / "b_solution.ipynb")
+    subs = _subs(
+        tmp_path, {"a_poison": _nb(ex, prefix={"9.1": poison}), "b_solution": nbformat.read(sol, as_version=4)}
+    )
     got = _grade(chapter, subs, tmp_path / "g.csv", fork=True, jobs=1)
     assert (got["b_solution"]["status"], got["b_solution"]["auto_total"]) == ("ok", str(FULL))
 
@@ -97,17 +102,14 @@ def test_a_student_kernel_cannot_poison_later_kernels(chapter_dir, tmp_path):
 def test_killing_the_fork_server_harms_no_other_submission(chapter_dir, tmp_path):
     """学生代码找到并杀死 fork 服务器（同一用户的进程挡不住信号）：它自己得不到好处，后面的提交照常判分。"""
     _, sol, ex, chapter = chapter_dir
-    subs = tmp_path / "subs"
-    subs.mkdir()
     killer = (
         "import os, signal, psutil\n"
         "server = psutil.Process(os.getppid()).parent()\n"
         "assert 'forkserver' in ' '.join(server.cmdline())\n"
         "os.kill(server.pid, signal.SIGKILL)"
     )
-    nbformat.write(_nb(ex, prefix={"9.1": killer}), subs / "a_kill_server.ipynb")
-    for i in range(2):
-        nbformat.write(nbformat.read(sol, as_version=4), subs / f"b_solution{i}.ipynb")
+    solutions = {f"b_solution{i}": nbformat.read(sol, as_version=4) for i in range(2)}
+    subs = _subs(tmp_path, {"a_kill_server": _nb(ex, prefix={"9.1": killer}), **solutions})
     got = _grade(chapter, subs, tmp_path / "g.csv", fork=True, jobs=1)
     for i in range(2):
         assert (got[f"b_solution{i}"]["status"], got[f"b_solution{i}"]["auto_total"]) == ("ok", str(FULL))
@@ -118,9 +120,7 @@ def test_export_files_written_by_another_process_are_never_read(chapter_dir, tmp
     """别的进程（如同时判分的另一份提交）往所有导出目录里写假答案：导出文件名和内容都带随机 token，
     判分器只认自己这一次导出、且在导出单元一结束就读走，所以正确答案照样满分。"""
     _, sol, _, chapter = chapter_dir
-    subs = tmp_path / "subs"
-    subs.mkdir()
-    nbformat.write(nbformat.read(sol, as_version=4), subs / "solution.ipynb")
+    subs = _subs(tmp_path, {"solution": nbformat.read(sol, as_version=4)})
     forger = subprocess.Popen(
         [
             sys.executable,
@@ -151,10 +151,13 @@ def test_export_files_written_by_another_process_are_never_read(chapter_dir, tmp
 def test_limits_still_apply_in_forked_kernels(chapter_dir, tmp_path):
     """上限在 fork 出的内核里照样生效：CPU 时限（死循环被中断）、地址空间上限（瞬间大分配 → MemoryError）。"""
     _, _, ex, chapter = chapter_dir
-    subs = tmp_path / "subs"
-    subs.mkdir()
-    nbformat.write(_nb(ex, prefix={"9.2": "while True:\n    pass"}), subs / "loop.ipynb")
-    nbformat.write(_nb(ex, prefix={"9.2": "blob = bytearray(50 * 1024 ** 3)"}), subs / "bomb.ipynb")
+    subs = _subs(
+        tmp_path,
+        {
+            "loop": _nb(ex, prefix={"9.2": "while True:\n    pass"}),
+            "bomb": _nb(ex, prefix={"9.2": "blob = bytearray(50 * 1024 ** 3)"}),
+        },
+    )
     limits = Limits(cell_timeout=3, notebook_timeout=45, memory_mb=1024, output_mb=1, interrupt_grace=1.5)
     run_grade(chapter, [str(subs)], tmp_path / "g.csv", Options(limits=limits, jobs=2, watch=[], fork=True))
     with open(tmp_path / "g.csv", encoding="utf-8-sig", newline="") as fh:

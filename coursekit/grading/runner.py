@@ -425,7 +425,6 @@ async def _run(
     tmp: Path,
     cwd: Path,
     limits: Limits,
-    before_cell: Callable[[int], None] | None,
     locked: set[int] | None,
     prelaunched: Any = None,
     after_cell: Callable[[int], None] | None = None,
@@ -485,8 +484,6 @@ async def _run(
                 cell_wall = limits.cell_timeout * limits.wall_factor
                 binding = "cell" if limits.cell_timeout <= cpu_left and cell_wall <= wall_left else "notebook"
                 budget = Budget(min(limits.cell_timeout, cpu_left), min(cell_wall, wall_left), binding)
-            if before_cell:
-                before_cell(idx)
             state, used = await _execute(client, kernel, cell, idx, budget, limits.interrupt_grace)
             if after_cell:
                 after_cell(idx)
@@ -543,7 +540,6 @@ def run_notebook(
     tmp: Path,
     cwd: Path,
     limits: Limits,
-    before_cell: Callable[[int], None] | None = None,
     locked: set[int] | None = None,
     prelaunched: Any = None,
     after_cell: Callable[[int], None] | None = None,
@@ -554,4 +550,4 @@ def run_notebook(
     ``prelaunched`` 是 fork 服务器预先分出的内核（``forkserver.PreforkedKernel``）；None 时照常启动新内核。
     ``after_cell(idx)`` 在每个代码单元结束（无论成败）后立即调用。
     """
-    return asyncio.run(_run(nb, tmp, cwd, limits, before_cell, locked, prelaunched, after_cell))
+    return asyncio.run(_run(nb, tmp, cwd, limits, locked, prelaunched, after_cell))

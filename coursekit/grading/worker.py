@@ -185,7 +185,7 @@ def grade_submission(job: Job, prelaunched: Any = None) -> Result:
                 captured[idx] = _take_export(*asm.export_files[idx])
 
         locked = {idx for idx, origin in asm.origin.items() if origin == "锁定单元"}
-        run = run_notebook(asm.nb, tmp, cwd, job.limits, None, locked, prelaunched, after)
+        run = run_notebook(asm.nb, tmp, cwd, job.limits, locked, prelaunched, after)
         return _collect(job, asm, run, captured)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
