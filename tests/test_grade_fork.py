@@ -163,3 +163,14 @@ def test_limits_still_apply_in_forked_kernels(chapter_dir, tmp_path):
     with open(tmp_path / "g.csv", encoding="utf-8-sig", newline="") as fh:
         got = {r["student"]: (r["status"], r["auto_total"]) for r in csv.DictReader(fh)}
     assert got == {"loop": ("timeout", str(FULL - 2)), "bomb": ("memory_exceeded", str(FULL - 2))}
+
+
+def test_warmup_code_runs_in_a_scratch_folder(tmp_path, monkeypatch):
+    """设置代码由服务器先执行一遍；它若写文件，写进服务器自己的临时目录，不落到老师运行判分命令的文件夹。"""
+    monkeypatch.chdir(tmp_path)
+    server = forkserver.ForkServer("open('warm.txt', 'w').write('x')", grade._server_env())
+    try:
+        assert server.status["ok"]
+    finally:
+        server.close()
+    assert not (tmp_path / "warm.txt").exists()

@@ -121,10 +121,15 @@ def _reap(active: set[int]) -> None:
 
 def serve(ctrl: socket.socket, warm_code: str) -> int:
     """服务器主循环：焐热 → 报告状态 → 按请求 fork worker，直到判分主进程关闭控制 socket。"""
+    import shutil
+    import tempfile
+
     from coursekit.grading.runner import become_subreaper
 
     dumpable = _set_not_dumpable()
     become_subreaper()
+    scratch = tempfile.mkdtemp(prefix="hemu-forkserver-")
+    os.chdir(scratch)  # 设置代码若写文件，写进临时目录，而不是老师运行判分命令的文件夹
     _warm(warm_code)
     status = {
         "ok": fork_safe(),
@@ -166,6 +171,7 @@ def serve(ctrl: socket.socket, warm_code: str) -> int:
                 child.kill()
             except psutil.Error:
                 pass
+        shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
 
