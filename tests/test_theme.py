@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,14 +21,10 @@ print(json.dumps({"rc": state, "codes": codes, "mods": sorted(m for m in sys.mod
 
 
 def _run(code: str) -> dict:
-    env = {"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"}
+    """在新的解释器里运行 code，再读出 matplotlib 的全部设置、颜色简写、默认色图和已导入的 seaborn/scipy 模块。"""
+    env = {**os.environ, "MPLBACKEND": "Agg"}
     out = subprocess.run(
-        [sys.executable, "-c", code + STATE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**env, **{k: v for k, v in __import__("os").environ.items() if k not in env}},
+        [sys.executable, "-c", code + STATE], cwd=ROOT, capture_output=True, text=True, timeout=180, env=env
     )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -67,7 +64,7 @@ def test_snapshot_matches_the_installed_seaborn():
         capture_output=True,
         text=True,
         timeout=180,
-        env={**__import__("os").environ, "MPLBACKEND": "Agg"},
+        env={**os.environ, "MPLBACKEND": "Agg"},
     )
     assert out.returncode == 0, out.stderr
     fresh = json.loads(out.stdout.strip().splitlines()[-1])
