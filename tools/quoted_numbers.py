@@ -53,22 +53,23 @@ def _haystack(nb: dict) -> str:
 
 def _found(value: float, pct: bool, raw: str, hay: str) -> bool:
     text = raw.rstrip("%‰ ").replace(",", "")
-    if re.search(rf"(?<![\d.]){re.escape(text)}", hay):
+    if re.search(rf"(?<![\d.]){re.escape(text)}(?!\d)", hay):
         return True
     decimals = len(text.split(".")[1]) if "." in text else 0
-    candidates = [value]
+    # (数值, 它的小数位数)：百分数也按小数找，12.3% ↔ 0.123
+    candidates = [(value, decimals)]
     if pct:
-        candidates.append(value / (100 if raw.endswith("%") else 1000))
-    for v in candidates:
-        for nd in range(decimals, decimals + 4):
+        shift = 2 if raw.endswith("%") else 3
+        candidates.append((value / 10**shift, decimals + shift))
+    for v, nd0 in candidates:
+        for nd in range(nd0, nd0 + 4):
             s = f"{v:.{nd}f}"
-            if s != text and re.search(rf"(?<![\d.]){re.escape(s)}", hay):
+            if s != text and re.search(rf"(?<![\d.]){re.escape(s)}(?!\d)", hay):
                 return True
     # 四舍五入得到的数：输出里有一个更精确、四舍五入后等于它的数
-    step = 10 ** (-decimals) / 2
     for m in re.finditer(r"(?<![\d.])\d+\.\d+", hay):
-        x = float(m.group(0))
-        if any(abs(x - v) < step and x != v for v in candidates) and len(m.group(0).split(".")[1]) > decimals:
+        x, nd_x = float(m.group(0)), len(m.group(0).split(".")[1])
+        if any(nd_x > nd and abs(x - v) <= 10**-nd / 2 + 1e-12 for v, nd in candidates):
             return True
     return False
 
