@@ -82,3 +82,41 @@ def test_tiny_builds_with_supply_stories(tmp_path):
     assert len(dem) > 0 and (dem["expected_units"] >= 0).all()
     assert "demand" in truth("tiny", root=tmp_path)
     assert out.exists()
+
+
+def _holding_cost_2024(inventory: pd.DataFrame) -> float:
+    """从发布的 inventory 与 products 重新算 2024 年持有成本（期末库存 × 成本 × 25% / 365）。"""
+    inv = inventory[inventory["date"] >= "2024-01-01"]
+    cost = inv["product_id"].map(load("products", "small").set_index("product_id")["cost"])
+    return float((inv["closing_stock"] * cost).sum() * 0.25 / 365)
+
+
+@pytest.fixture(scope="module")
+def oracle_default() -> dict:
+    from helpers.data.oracle import inventory_policy
+
+    return inventory_policy()
+
+
+def test_oracle_reproduces_shipped_inventory(oracle_default, inventory, key):
+    inv = inventory[inventory["date"] >= "2024-01-01"]
+    assert oracle_default["stockout_days"] == int(inv["stockout"].sum()), "缺货天数与发布的 inventory 2024 年完全一致"
+    assert oracle_default["unmet_units"] == int(inv["unmet_qty"].sum()), "未满足件数完全一致"
+    assert oracle_default["holding_cost"] == pytest.approx(_holding_cost_2024(inventory), abs=0.01), "持有成本 ±0.01"
+    assert key["inventory_policy"]["service_z"] == 1.65
+
+
+def test_oracle_higher_service_z_trades_holding_for_stockouts(oracle_default):
+    import time
+
+    from helpers.data.oracle import inventory_policy
+
+    t0 = time.perf_counter()
+    hi = inventory_policy(service_z=3.0)
+    elapsed = time.perf_counter() - t0
+    assert hi["stockout_days"] < oracle_default["stockout_days"], f"安全系数 3.0 缺货更少：{hi} vs {oracle_default}"
+    assert hi["unmet_units"] < oracle_default["unmet_units"]
+    assert hi["holding_cost"] > oracle_default["holding_cost"], "安全系数越高，持有成本越高"
+    assert elapsed < 5.0, f"世界已缓存后每次调用应约 1 秒（共享机器上放宽到 5 秒），实际 {elapsed:.2f} 秒"
+    with pytest.raises(ValueError, match="cover_days"):
+        inventory_policy(cover_days=-3)

@@ -221,6 +221,7 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         seed=seed,
     )
     world.hidden["bot_ids"] = pd.DataFrame({"customer_id": bot_ids})
+    world.hidden["inventory_lines"] = lines[["order_id", "day", "sec", "product_idx", "wh_idx", "quantity"]]
     world.hidden["fraud_ids"] = orders.loc[orders["source"] == "异常", ["order_id", "customer_id"]]
     # v2 故事 7：真实需求（不抽随机数）
     exp = demand.expected_demand(customers, state, natural, grants_raw, orders, products, pairs)
