@@ -39,9 +39,17 @@ def _draw_delays(rng: np.random.Generator, mean_delay: np.ndarray) -> np.ndarray
 
 
 def simulate_inventory(
-    lines: pd.DataFrame, products: pd.DataFrame, suppliers: pd.DataFrame, rng: np.random.Generator
+    lines: pd.DataFrame,
+    products: pd.DataFrame,
+    suppliers: pd.DataFrame,
+    rng: np.random.Generator,
+    service_z: float = SERVICE_Z,
+    cover_days: float = COVER_DAYS,
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """逐日库存模拟（每天对所有 商品×仓库 一起做向量运算）。
+
+    ``service_z``（安全系数）与 ``cover_days``（补货多备几天）默认是世界自己的策略；库存策略模拟器
+    （helpers.data.oracle.inventory_policy）换别的值重跑同一个需求。
 
     ``lines`` 列：order_id, day, sec, product_idx, wh_idx, quantity（已去掉客户主动取消的订单）。
     返回 (inventory, purchase_orders, 因缺货取消的 order_id 数组)。
@@ -111,8 +119,8 @@ def simulate_inventory(
         due = review_dow == d % REVIEW_DAYS
         f = ring.mean(axis=0) * adj[d]
         horizon = lead + REVIEW_DAYS
-        rop = f * horizon + SERVICE_Z * np.sqrt(f * horizon) * 1.3
-        target = rop + f * COVER_DAYS
+        rop = f * horizon + service_z * np.sqrt(f * horizon) * 1.3
+        target = rop + f * cover_days
         pos = on_hand + on_order
         need = due & (pos < rop) & (f > 0.01)
         if need.any():

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from coursekit.world import calendar, purchases, reviews, service
+from coursekit.world import calendar, demand, purchases, reviews, service, supply_policy
 from coursekit.world.catalog import LATE_SUPPLIER_ID
 from coursekit.world.config import (
     CHURN_CUTOFF,
@@ -327,6 +327,8 @@ def build_truth(world: World, event_stats: dict, shapes: dict) -> dict:
         },
         "events": event_stats["summary"],
         "supply": supply_truth(world),
+        "demand": demand.demand_truth(world),
+        "inventory_policy": supply_policy.policy_truth(world),
         "reviews": review_truth(world),
         "service": service_truth(world),
         "seasonality": seasonality_truth(world),

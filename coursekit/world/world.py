@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from coursekit.world import baskets, catalog, dirty, events, marketing, purchases, reviews, service, supply
+from coursekit.world import baskets, catalog, demand, dirty, events, marketing, purchases, reviews, service, supply
 from coursekit.world.config import (
     DAYS,
     END,
@@ -221,7 +221,12 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         seed=seed,
     )
     world.hidden["bot_ids"] = pd.DataFrame({"customer_id": bot_ids})
+    world.hidden["inventory_lines"] = lines[["order_id", "day", "sec", "product_idx", "wh_idx", "quantity"]]
     world.hidden["fraud_ids"] = orders.loc[orders["source"] == "异常", ["order_id", "customer_id"]]
+    # v2 故事 7：真实需求（不抽随机数）
+    exp = demand.expected_demand(customers, state, natural, grants_raw, orders, products, pairs)
+    world.hidden["expected_demand"] = exp
+    world.answers["demand"] = demand.demand_answer_table(exp, products)
     return world
 
 
