@@ -19,6 +19,7 @@ EXPECTED_TABLES = {
     "products",
     "orders",
     "order_items",
+    "coupon_ab_grants",  # world v2 故事 9
     "events",
     "reviews",
     "inventory",

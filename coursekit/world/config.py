@@ -29,6 +29,16 @@ CHURN_CUTOFF = pd.Timestamp("2024-07-01")
 # 优惠券随机实验
 EXPERIMENT_DATE = pd.Timestamp("2024-09-02")
 EXPERIMENT_DAYS = 14
+# 故事 9：券面设计 A/B/n 实验
+COUPON_AB_DATE = pd.Timestamp("2024-04-08")
+COUPON_AB_DAYS = 14
+# 所有实验的窗口（开始, 天数）：互不重叠
+EXPERIMENT_WINDOWS = {
+    "coupon_experiment": (EXPERIMENT_DATE, EXPERIMENT_DAYS),
+    "coupon_ab": (COUPON_AB_DATE, COUPON_AB_DAYS),
+}
+_w = sorted(EXPERIMENT_WINDOWS.values())
+assert all(a + pd.Timedelta(days=n) <= b for (a, n), (b, _) in zip(_w[:-1], _w[1:], strict=True)), "实验窗口不能重叠"
 
 
 @dataclass(frozen=True)

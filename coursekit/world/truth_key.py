@@ -18,6 +18,7 @@ from coursekit.world.config import (
     SHOP_NAME,
     START,
 )
+from coursekit.world.coupon_ab import coupon_ab_truth
 
 if TYPE_CHECKING:
     from coursekit.world.world import World
@@ -309,6 +310,7 @@ def build_truth(world: World, event_stats: dict, shapes: dict) -> dict:
             "time_zone": "所有日期时间都是店铺本地时间（北京时间，Asia/Shanghai），不带时区；events.timestamp 是 unix 秒（UTC）",
         },
         "coupon_experiment": experiment_truth(world),
+        "coupon_ab": coupon_ab_truth(world),
         "churn": churn_truth(world),
         "clv": clv_truth(world),
         "planted_pairs": pairs_truth(world),

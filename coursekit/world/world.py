@@ -10,7 +10,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from coursekit.world import baskets, catalog, demand, dirty, events, marketing, purchases, reviews, service, supply
+from coursekit.world import (
+    baskets,
+    catalog,
+    coupon_ab,
+    demand,
+    dirty,
+    events,
+    marketing,
+    purchases,
+    reviews,
+    service,
+    supply,
+)
 from coursekit.world.config import (
     DAYS,
     END,
@@ -175,6 +187,9 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
     tickets = service.make_service_tickets(orders, customers, stream(seed, "tickets"))
     surveys = service.make_surveys(orders, tickets, stream(seed, "surveys"), n_surveys=max(200, len(customers) // 8))
     grants = marketing.make_coupon_grants(grants_raw, orders)
+    # 故事 9：券面 A/B/n 实验（追加的券在 apply_coupons 之后才加入目录，不影响 v1 订单）
+    ab_grants, ab_potential = coupon_ab.simulate(customers, orders, sc.n_customers, stream(seed, "coupon_ab"))
+    coupons = pd.concat([coupons, coupon_ab.coupon_rows()], ignore_index=True)
     spend = marketing.make_marketing_spend(
         customers[customers["customer_id"] <= sc.n_customers], stream(seed, "marketing"), sc.n_customers / 20_000
     )
@@ -203,6 +218,7 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         "purchase_orders": pos,
         "coupons": coupons,
         "coupon_grants": grants,
+        "coupon_ab_grants": ab_grants,
         "marketing_spend": spend,
         "touchpoints": touch,
         "service_tickets": tickets,
@@ -220,6 +236,7 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         scale=scale,
         seed=seed,
     )
+    world.answers["coupon_ab_potential"] = ab_potential
     world.hidden["bot_ids"] = pd.DataFrame({"customer_id": bot_ids})
     world.hidden["inventory_lines"] = lines[["order_id", "day", "sec", "product_idx", "wh_idx", "quantity"]]
     world.hidden["fraud_ids"] = orders.loc[orders["source"] == "异常", ["order_id", "customer_id"]]

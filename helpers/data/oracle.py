@@ -1,16 +1,20 @@
-"""库存策略模拟器（oracle）：拿世界真实的 2024 年需求，试一试别的补货参数会怎样。
+"""模拟世界的“神谕”（oracle）：用世界的真实过程回答“如果这样做会怎样”。
 
-它不读发布的文件，而是在本机重跑生成器的库存模拟（同一批订单、同一个随机数流），
-所以第一次调用要先构建一次世界（small 约几秒），之后同一进程里每次约 1 秒。
+真实业务里没有这种东西：它只用来给学生的策略打分（和世界自己的策略比）。
+有的只读答案表（券面定向），有的在本机重跑生成器的一段模拟（库存策略，第一次调用要先构建一次世界，
+small 约几秒，之后同一进程里每次约 1 秒）。生成器只在函数内部导入，``import helpers`` 不会加载它。
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from pathlib import Path
 
 from helpers.data.schema import DEFAULT_SEED
 
 
+# ---- 库存策略（故事 15a）----
 def inventory_policy(
     service_z: float = 1.65, cover_days: float = 14, *, scale: str = "small", seed: int = DEFAULT_SEED
 ) -> dict[str, float]:
@@ -38,4 +42,50 @@ def inventory_policy(
     return evaluate_policy(scale, seed, service_z, cover_days)
 
 
-__all__ = ["inventory_policy"]
+# ---- 优惠券定向（故事 9 / 15b）----
+def coupon_targeting(
+    customer_ids: Iterable[int], coupon: str = "A2", scale: str = "small", *, root: str | Path | None = None
+) -> dict:
+    """给这批客户发某个券面臂（A1–A7）的券，真实会多出多少订单与毛利（券面实验窗口 14 天）。
+
+    用 truth_coupon_ab_potential 里每位入组客户在“不发券 / 发这张券”下的潜在结果相减，
+    所以是这一次世界里精确的增量，不是估计。客户须是券面实验的入组客户。
+
+    示例::
+
+        >>> r = coupon_targeting([], coupon="A2")
+        >>> r["n"], r["incremental_orders"]
+        (0, 0)
+        >>> coupon_targeting([1], coupon="B9")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: coupon 须是券面实验的臂之一 [...]，收到 'B9'
+    """
+    import numpy as np
+    import pandas as pd
+
+    from helpers.data import truth_table
+
+    pot = truth_table("coupon_ab_potential", scale=scale, root=root).set_index("customer_id")
+    arms = sorted(c[len("conv_") :] for c in pot.columns if c.startswith("conv_A"))
+    if coupon not in arms:
+        raise ValueError(f"coupon 须是券面实验的臂之一 {arms}，收到 {coupon!r}")
+    ids = pd.Index(np.asarray(list(customer_ids), dtype=np.int64))
+    missing = ids.difference(pot.index)
+    if len(missing):
+        raise ValueError(f"customer_ids 中有 {len(missing)} 位不是券面实验的入组客户，例如 {int(missing[0])}")
+    sub = pot.loc[ids]
+    granted = int(sub[f"conv_{coupon}"].sum())
+    base = int(sub["conv_对照"].sum())
+    return {
+        "coupon": coupon,
+        "n": int(len(ids)),
+        "orders_if_granted": granted,
+        "orders_if_not": base,
+        "incremental_orders": granted - base,
+        "incremental_revenue": round(float((sub[f"revenue_{coupon}"] - sub["revenue_对照"]).sum()), 2),
+        "incremental_margin": round(float((sub[f"margin_{coupon}"] - sub["margin_对照"]).sum()), 2),
+    }
+
+
+__all__ = ["coupon_targeting", "inventory_policy"]

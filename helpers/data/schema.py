@@ -249,6 +249,22 @@ TABLES: dict[str, TableSpec] = {
             (),
             description="脏的订单明细导出（全部按字符串读入）",
         ),
+        TableSpec(
+            "coupon_ab_grants",
+            {
+                "grant_id": "int",
+                "customer_id": "int",
+                "arm": "cat",
+                "coupon_id": "Int64",
+                "granted_at": "datetime",
+                "redeemed": "bool",
+                "converted": "bool",
+                "order_revenue": "float",
+                "order_margin": "float",
+            },
+            ("grant_id",),
+            description="券面设计 A/B/n 实验的发放记录（2024-04-08 起 14 天）",
+        ),
     ]
 }
 
