@@ -8,20 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.data import load, truth
+from helpers.data import load, truth, truth_table
 
 NIGHT = [22, 23, 0, 1]
 
 
 def _answer(name: str) -> pd.DataFrame:
-    """答案表：集成后用 helpers.data.truth_table；之前直接从生成器取（同一种子、同一份模拟）。"""
-    try:
-        from helpers.data import truth_table
-    except ImportError:
-        from coursekit.world.world import build_world
-
-        key = truth("small")["meta"]
-        return build_world("small", key["seed"]).answers[name]
     return truth_table(name, scale="small")
 
 

@@ -150,9 +150,9 @@ def customer_types_table(params: pd.DataFrame) -> pd.DataFrame:
         {
             "customer_id": params["customer_id"].astype(np.int64).to_numpy(),
             "shopper_type": np.array(TYPES)[params["shopper_type"].to_numpy()],
-            "lam": params["lam"].round(5).to_numpy(),
-            "p": params["p"].round(5).to_numpy(),
-            "nu": params["nu"].round(5).to_numpy(),
+            "lam": params["lam"].round(4).to_numpy(),
+            "p": params["p"].round(4).to_numpy(),
+            "nu": params["nu"].round(4).to_numpy(),
         }
     )
 
