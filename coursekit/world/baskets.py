@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from coursekit.world import shoppers
 from coursekit.world.catalog import PLANTED_PAIRS
 from coursekit.world.config import DAYS
 
@@ -21,9 +22,10 @@ def pair_products(products: pd.DataFrame) -> pd.DataFrame:
 
 
 def _line_weights(products: pd.DataFrame, pairs: pd.DataFrame, mean_random_lines: float) -> np.ndarray:
-    """每个消费档位抽“随机商品行”的权重矩阵 (档位 × 商品)。
+    """每个（消费档位, 购物者类型）抽“随机商品行”的权重矩阵 (档位 × (类型数+1) 行 × 商品)。
 
-    商品对中的商品权重固定，使其单品支持度约为 sqrt(support / lift)（从而提升度接近目标）。
+    第 t·(类型数+1)+k 行是档位 t、类型 k；类型 shoppers.DEFAULT 是 v1 的默认行为。
+    商品对中的商品权重固定（与类型无关），使其单品支持度约为 sqrt(support / lift)（从而提升度接近目标）。
     """
     price = products["price"].to_numpy()
     pop = products["_popularity"].to_numpy()
@@ -34,12 +36,15 @@ def _line_weights(products: pd.DataFrame, pairs: pd.DataFrame, mean_random_lines
         for item in (a, b):
             fixed[pid == item] = max(marginal - s, 0.002) / mean_random_lines
     free = fixed == 0
-    out = np.zeros((N_TIERS, len(products)))
+    n_k = shoppers.N_TYPES + 1
+    out = np.zeros((N_TIERS * n_k, len(products)))
     rel = price / np.median(price)
+    cat_mult = shoppers.category_multiplier(products["category"].to_numpy())
     for t in range(N_TIERS):
-        w = pop * rel ** TIER_PRICE_ELASTICITY[t]
-        w[~free] = 0.0
-        out[t] = w / w.sum() * (1.0 - fixed.sum()) + fixed
+        for k in range(n_k):
+            w = pop * cat_mult[k] * rel ** (TIER_PRICE_ELASTICITY[t] + shoppers.PRICE_ELASTICITY_SHIFT[k])
+            w[~free] = 0.0
+            out[t * n_k + k] = w / w.sum() * (1.0 - fixed.sum()) + fixed
     return out
 
 
@@ -54,13 +59,16 @@ def make_order_items(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """生成订单明细（order_id, product_id, quantity, unit_price）。
 
-    ``orders`` 需要列 order_id、day、_tier、source；返回 (明细, 商品对表)。
+    ``orders`` 需要列 order_id、day、_tier、source，可选 _kind（购物者类型，v2）；返回 (明细, 商品对表)。
     """
     pairs = pair_products(products)
     n = len(orders)
-    tier = orders["_tier"].to_numpy()
-    n_extra = rng.poisson(TIER_EXTRA_LINES[tier])
-    weights = _line_weights(products, pairs, mean_random_lines=1.0 + TIER_EXTRA_LINES.mean())
+    kind = orders["_kind"].to_numpy() if "_kind" in orders else np.full(n, shoppers.DEFAULT)
+    n_k = shoppers.N_TYPES + 1
+    tier = orders["_tier"].to_numpy() * n_k + kind  # 权重矩阵的行号（档位 × 类型）
+    lam_extra = TIER_EXTRA_LINES[tier // n_k] * shoppers.LINES_MULT[kind]
+    n_extra = rng.poisson(lam_extra)
+    weights = _line_weights(products, pairs, mean_random_lines=1.0 + float(lam_extra.mean()))
     pid = products["product_id"].to_numpy()
     launch_day = np.asarray((products["launch_date"] - DAYS[0]).dt.days)
 
@@ -81,25 +89,28 @@ def make_order_items(
     rand_o = np.repeat(np.arange(n), n_rand)
     rand_p = np.empty(len(rand_o), dtype=np.int64)
     rand_t = tier[rand_o]
-    for t in range(N_TIERS):
+    for t in range(len(weights)):
         sel = rand_t == t
-        rand_p[sel] = rng.choice(len(pid), size=int(sel.sum()), p=weights[t])
+        if sel.any():
+            rand_p[sel] = rng.choice(len(pid), size=int(sel.sum()), p=weights[t])
     # 未上架的商品重抽（最多 20 次，之后换成该档最热门的老商品）
     days = orders["day"].to_numpy()[rand_o]
     for _ in range(20):
         bad = launch_day[rand_p] > days
         if not bad.any():
             break
-        for t in range(N_TIERS):
+        for t in range(len(weights)):
             sel = bad & (rand_t == t)
-            rand_p[sel] = rng.choice(len(pid), size=int(sel.sum()), p=weights[t])
+            if sel.any():
+                rand_p[sel] = rng.choice(len(pid), size=int(sel.sum()), p=weights[t])
     bad = launch_day[rand_p] > days
     rand_p[bad] = int(np.argmax(np.where(launch_day <= 0, weights.mean(axis=0), 0)))
 
     line_o = np.concatenate([pair_lines_o, rand_o])
     line_p = np.concatenate([pair_lines_p, rand_p])
     price = products["price"].to_numpy()[line_p]
-    qty = 1 + rng.poisson(np.where(price < 60, 0.45, 0.12))
+    line_kind = kind[line_o]
+    qty = 1 + rng.poisson(np.where(price < 60, 0.45, 0.12) * shoppers.UNITS_MULT[line_kind])
     items = pd.DataFrame({"order_idx": line_o, "p_idx": line_p, "quantity": qty})
     # 同一单里重复的商品合并数量
     items = items.groupby(["order_idx", "p_idx"], as_index=False, sort=True)["quantity"].sum()
@@ -137,7 +148,7 @@ def apply_coupons(orders: pd.DataFrame, coupons: pd.DataFrame, rng: np.random.Ge
     """为订单选择优惠券并计算 discount_amount / pay_amount。
 
     规则：每张订单在可用券里取优惠最大的一张，再按券的使用概率决定是否真的用。
-    ``orders`` 需要 gross_amount、day、is_first、_treated（实验组）、source。
+    ``orders`` 需要 gross_amount、day、is_first、_treated（实验组）、source，可选 _kind（购物者类型，v2）。
     """
     n = len(orders)
     gross = orders["gross_amount"].to_numpy()
@@ -161,6 +172,8 @@ def apply_coupons(orders: pd.DataFrame, coupons: pd.DataFrame, rng: np.random.Ge
     best = disc.argmax(axis=1)
     best_disc = disc[np.arange(n), best]
     use_p = coupons["_use_prob"].to_numpy()[best]
+    if "_kind" in orders:
+        use_p = np.minimum(use_p * shoppers.COUPON_MULT[orders["_kind"].to_numpy()], 0.98)
     forced = orders["source"].to_numpy() == "券促成"
     use = (best_disc > 0) & ((rng.random(n) < use_p) | forced)
     out = orders.copy()

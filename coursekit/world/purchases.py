@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from coursekit.world import shoppers
 from coursekit.world.calendar import (
     HOURLY_ORDER,
     HOURLY_PEAKDAY,
@@ -50,9 +51,15 @@ def draw_customer_params(customers: pd.DataFrame, rng: np.random.Generator) -> p
     )
 
 
-def _hours_for_days(rng: np.random.Generator, day: np.ndarray) -> np.ndarray:
-    """按下单时段分布抽秒数；双十一当天零点后的抢购更多。"""
-    sec = sample_seconds_of_day(rng, len(day), HOURLY_ORDER)
+def _hours_for_days(rng: np.random.Generator, day: np.ndarray, kinds: np.ndarray | None = None) -> np.ndarray:
+    """按下单时段分布抽秒数；双十一当天零点后的抢购更多。``kinds``：每单的购物者类型（v2，可省略）。"""
+    if kinds is None:
+        sec = sample_seconds_of_day(rng, len(day), HOURLY_ORDER)
+    else:
+        sec = np.empty(len(day), dtype=np.int64)
+        for k in np.unique(kinds):
+            sel = kinds == k
+            sec[sel] = sample_seconds_of_day(rng, int(sel.sum()), shoppers.hourly_profile(int(k)))
     peak_days = np.flatnonzero(np.isin(DAYS.strftime("%m-%d"), ["11-11", "06-18"]))
     on_peak = np.isin(day, peak_days)
     if on_peak.any():
@@ -84,6 +91,7 @@ def simulate_purchases(
     c = cum[first_day] + rng.random(len(buyers)) * w[first_day] / 7.0
     alive_end = np.zeros(len(params), bool)
     alive_end[buyers] = True
+    death = np.full(len(params), np.inf)  # 流失发生的“业务周”时刻（= 最后一单的时刻；未流失为 inf）
     late_parts, compl_parts = [], []
     # 首单的迟到与投诉（BG/NBD 约定首单后不流失；这里只在首单体验差时加上额外风险）
     l0 = rng.random(len(buyers)) < p_late[first_day]
@@ -96,6 +104,7 @@ def simulate_purchases(
     )
     dead0 = rng.random(len(buyers)) < extra
     alive_end[buyers[dead0]] = False
+    death[buyers[dead0]] = c[dead0]
     cur, c = cur[~dead0], c[~dead0]
     while len(cur):
         c = c + rng.exponential(1.0, len(cur)) / lam[cur]
@@ -115,6 +124,7 @@ def simulate_purchases(
         )
         dead = rng.random(len(cur)) < p_eff
         alive_end[cur[dead]] = False
+        death[cur[dead]] = c[dead]
         cur, c = cur[~dead], c[~dead]
 
     idx = np.concatenate(idx_parts)
@@ -123,13 +133,13 @@ def simulate_purchases(
         {
             "customer_id": params["customer_id"].to_numpy()[idx],
             "day": day,
-            "sec": _hours_for_days(rng, day),
+            "sec": _hours_for_days(rng, day, shoppers.kinds_for(params["customer_id"].to_numpy()[idx], params)),
             "late": np.concatenate(late_parts),
             "complaint": np.concatenate(compl_parts),
             "source": "自然",
         }
     )
-    state = params.assign(alive_end=alive_end)
+    state = params.assign(alive_end=alive_end, _death_bweek=death)
     # 2025 年未来 52 周的期望购买次数：活跃者 (1 - e^{-λp·52}) / p
     lp = state["lam"] * state["p"]
     state["expected_purchases_52w"] = np.where(state["alive_end"], (1 - np.exp(-lp * 52.0)) / state["p"], 0.0)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from coursekit.world import calendar, demand, purchases, reviews, service, supply_policy
+from coursekit.world import calendar, demand, propensity, purchases, reviews, service, shoppers, supply_policy
 from coursekit.world.catalog import LATE_SUPPLIER_ID
 from coursekit.world.config import (
     CHURN_CUTOFF,
@@ -336,6 +336,8 @@ def build_truth(world: World, event_stats: dict, shapes: dict) -> dict:
         "seasonality": seasonality_truth(world),
         "orders_raw": world.raw_faults,
         "shapes": shapes,
+        "shopper_types": shoppers.shopper_types_truth(world),
+        "propensity": propensity.propensity_truth(world),
     }
 
 

@@ -18,9 +18,11 @@ from coursekit.world import (
     dirty,
     events,
     marketing,
+    propensity,
     purchases,
     reviews,
     service,
+    shoppers,
     supply,
 )
 from coursekit.world.config import (
@@ -54,11 +56,18 @@ class World:
     seed: int = 0
 
 
-def _order_channels(orders: pd.DataFrame, customers: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
-    """每位客户有常用渠道（直播带货来的客户偏爱直播），75% 的订单走常用渠道。"""
+def _order_channels(
+    orders: pd.DataFrame, customers: pd.DataFrame, rng: np.random.Generator, kinds: np.ndarray | None = None
+) -> np.ndarray:
+    """每位客户有常用渠道（直播带货来的客户偏爱直播），75% 的订单走常用渠道。
+
+    ``kinds``（v2，与 customers 行对齐的购物者类型）：常用渠道有一半概率就是类型偏好的渠道。
+    """
     n_c = len(customers)
     live = (customers["acquisition_channel"] == "直播带货").to_numpy()
     pref_p = np.where(live[:, None], [0.3, 0.15, 0.05, 0.5], [0.5, 0.27, 0.13, 0.10])
+    if kinds is not None:
+        pref_p = shoppers.habit_channel_probs(pref_p, kinds)
     pref = (rng.random(n_c)[:, None] > np.cumsum(pref_p, axis=1)).sum(axis=1)
     pref = np.minimum(pref, 3)
     pos = customers.reset_index(drop=True).reset_index().set_index("customer_id")["index"]
@@ -73,13 +82,16 @@ def _assemble_orders(
     parts: list[pd.DataFrame],
     treated_ids: np.ndarray,
     rng: np.random.Generator,
+    rng_kind: np.random.Generator,
 ) -> pd.DataFrame:
     """合并自然订单、实验订单与异常订单，按时间排序并编号。"""
     o = pd.concat(parts, ignore_index=True)
     o = o.sort_values(["day", "sec", "customer_id"], kind="stable").reset_index(drop=True)
     o.insert(0, "order_id", np.arange(10_000_001, 10_000_001 + len(o), dtype=np.int64))
     o["order_time"] = DAYS[o["day"].to_numpy()] + pd.to_timedelta(o["sec"].to_numpy(), unit="s")
-    o["channel"] = _order_channels(o, customers, rng)
+    o["_kind"] = shoppers.kinds_for(o["customer_id"].to_numpy(), params)
+    o["channel"] = _order_channels(o, customers, rng, shoppers.kinds_for(customers["customer_id"].to_numpy(), params))
+    o["channel"] = shoppers.prefer_channels(o["channel"].to_numpy(), o["_kind"].to_numpy(), rng_kind)
     wh = customers.set_index("customer_id")["_warehouse"]
     o["warehouse"] = o["customer_id"].map(wh).to_numpy()
     tier = pd.Series(baskets.spend_tier(params["nu"].to_numpy()), index=params["customer_id"])
@@ -141,6 +153,7 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
     products = catalog.make_products(sc, stream(seed, "products"), suppliers)
     customers = catalog.make_customers(sc, stream(seed, "customers"))
     params = purchases.draw_customer_params(customers, stream(seed, "customer_params"))
+    params["shopper_type"] = shoppers.assign_types(customers, params, stream(seed, "shopper_types"))
     natural, state = purchases.simulate_purchases(customers, params, stream(seed, "purchases"))
     grants_raw, exp_orders = purchases.run_coupon_experiment(customers, natural, stream(seed, "experiment"))
     fraud_orders, fraud_acc = purchases.make_fraud_orders(sc.n_fraud_orders, len(customers) + 1, stream(seed, "fraud"))
@@ -160,7 +173,9 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
 
     treated_ids = grants_raw.loc[grants_raw["treated"], "customer_id"].to_numpy()
     rng_o = stream(seed, "orders")
-    orders = _assemble_orders(customers, params, [natural, exp_orders, fraud_orders], treated_ids, rng_o)
+    orders = _assemble_orders(
+        customers, params, [natural, exp_orders, fraud_orders], treated_ids, rng_o, stream(seed, "shopper_types/orders")
+    )
     items, pairs = baskets.make_order_items(orders, products, orders["_tier"].to_numpy(), stream(seed, "baskets"))
     gross = items.assign(v=items["quantity"] * items["unit_price"]).groupby("order_id")["v"].sum()
     orders["gross_amount"] = orders["order_id"].map(gross).round(2).to_numpy()
@@ -244,6 +259,8 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
     exp = demand.expected_demand(customers, state, natural, grants_raw, orders, products, pairs)
     world.hidden["expected_demand"] = exp
     world.answers["demand"] = demand.demand_answer_table(exp, products)
+    world.answers["customer_types"] = shoppers.customer_types_table(state)
+    world.answers["propensity"] = propensity.propensity_table(state, orders)
     return world
 
 
