@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from coursekit.world import baskets
+from coursekit.world import baskets, shoppers
 from coursekit.world.calendar import order_day_weights
 from coursekit.world.config import DAYS, EXPERIMENT_DATE, EXPERIMENT_DAYS, N_DAYS, WAREHOUSES
 
@@ -35,9 +35,12 @@ FIRST_MAX_LAG = 20
 def _expected_orders(
     customers: pd.DataFrame, state: pd.DataFrame, natural: pd.DataFrame, grants_raw: pd.DataFrame, tier: np.ndarray
 ) -> np.ndarray:
-    """每天 × 仓库 × 消费档位 的期望订单数（不含异常订单），形状 (N_DAYS, 仓库数, 档位数)。"""
+    """每天 × 仓库 × 购物篮行 的期望订单数（不含异常订单），形状 (N_DAYS, 仓库数, 行数)。
+
+    购物篮行 = 消费档位 × (类型数+1) + 购物者类型，与 ``baskets.make_order_items`` 抽商品时用的行一致。
+    """
     w = order_day_weights()
-    n_wh, n_t = len(WAREHOUSES), baskets.N_TIERS
+    n_wh, n_t = len(WAREHOUSES), baskets.N_TIERS * (shoppers.N_TYPES + 1)
     wh_of = {x: i for i, x in enumerate(WAREHOUSES)}
     n = len(state)
     wh = customers["_warehouse"].iloc[:n].map(wh_of).to_numpy()
@@ -82,10 +85,11 @@ def _expected_orders(
     return total.T.reshape(N_DAYS, n_wh, n_t)
 
 
-def _units_per_order(products: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
-    """每档位每张订单里每个商品每天的期望件数，形状 (档位数, 商品数, N_DAYS)。"""
+def _units_per_order(products: pd.DataFrame, pairs: pd.DataFrame, mean_random_lines: float) -> np.ndarray:
+    """每个购物篮行（档位 × 类型）每张订单里每个商品每天的期望件数，形状 (行数, 商品数, N_DAYS)。"""
     price = products["price"].to_numpy()
-    qty = 1.0 + np.where(price < 60, 0.45, 0.12)
+    base_qty = np.where(price < 60, 0.45, 0.12)
+    n_k = shoppers.N_TYPES + 1
     pid = products["product_id"].to_numpy()
     pos = {p: i for i, p in enumerate(pid)}
     pair_units = np.zeros(len(pid))
@@ -93,15 +97,17 @@ def _units_per_order(products: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
         pair_units[pos[a]] += s
         pair_units[pos[b]] += s
     p_no_pair = 1.0 - pairs["target_support"].sum()
-    weights = baskets._line_weights(products, pairs, mean_random_lines=1.0 + baskets.TIER_EXTRA_LINES.mean())
+    weights = baskets._line_weights(products, pairs, mean_random_lines=mean_random_lines)
     launch = np.asarray((products["launch_date"] - DAYS[0]).dt.days)
     live = launch[:, None] <= np.arange(N_DAYS)[None, :]  # (商品, 日)
-    out = np.empty((baskets.N_TIERS, len(pid), N_DAYS))
-    for t in range(baskets.N_TIERS):
-        wl = weights[t][:, None] * live
+    out = np.empty((len(weights), len(pid), N_DAYS))
+    for row in range(len(weights)):
+        t, k = divmod(row, n_k)
+        wl = weights[row][:, None] * live
         wl = wl / wl.sum(axis=0, keepdims=True)
-        lines = baskets.TIER_EXTRA_LINES[t] + p_no_pair
-        out[t] = (pair_units[:, None] + lines * wl) * qty[:, None]
+        lines = baskets.TIER_EXTRA_LINES[t] * shoppers.LINES_MULT[k] + p_no_pair
+        qty = 1.0 + base_qty * shoppers.UNITS_MULT[k]
+        out[row] = (pair_units[:, None] + lines * wl) * qty[:, None]
     return out
 
 
@@ -115,9 +121,15 @@ def expected_demand(
     pairs: pd.DataFrame,
 ) -> np.ndarray:
     """期望需求件数，形状 (N_DAYS, 商品数, 仓库数)。``orders`` 只用来取异常订单（日期、仓库）。"""
-    tier = baskets.spend_tier(state["nu"].to_numpy())
-    n_ord = _expected_orders(customers, state, natural, grants_raw, tier)
-    units = _units_per_order(products, pairs)
+    n_k = shoppers.N_TYPES + 1
+    kind = shoppers.kinds_for(state["customer_id"].to_numpy(), state)
+    row = baskets.spend_tier(state["nu"].to_numpy()) * n_k + kind
+    n_ord = _expected_orders(customers, state, natural, grants_raw, row)
+    # 与 make_order_items 相同：商品对的固定权重按全部订单的平均随机行数折算
+    mean_lines = 1.0 + float(
+        (baskets.TIER_EXTRA_LINES[orders["_tier"].to_numpy()] * shoppers.LINES_MULT[orders["_kind"].to_numpy()]).mean()
+    )
+    units = _units_per_order(products, pairs, mean_lines)
     exp = np.einsum("dwt,tpd->dpw", n_ord, units) * (1.0 - CUSTOMER_CANCEL)
     # 异常订单：单一高价数码商品 × 期望 10 件，在候选商品里均匀
     digital = (products["category"] == "数码").to_numpy() & (products["price"] >= 800).to_numpy()
