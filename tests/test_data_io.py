@@ -31,6 +31,10 @@ EXPECTED_TABLES = {
     "service_tickets",
     "surveys",
     "orders_raw",
+    # world v2 journeys
+    "ad_touches",
+    "ad_conversions",
+    "ad_holdout",
 }
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from coursekit.world import baskets, catalog, dirty, events, marketing, purchases, reviews, service, supply
+from coursekit.world import baskets, catalog, dirty, events, journeys, marketing, purchases, reviews, service, supply
 from coursekit.world.config import (
     DAYS,
     END,
@@ -177,6 +177,7 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         customers[customers["customer_id"] <= sc.n_customers], stream(seed, "marketing"), sc.n_customers / 20_000
     )
     touch = marketing.make_touchpoints(orders, customers, stream(seed, "touchpoints"))
+    jr = journeys.make_journeys(customers, spend, sc.n_customers, stream(seed, "journeys"))
     orders_raw, raw_faults = dirty.make_orders_raw(orders, items, products, customers, stream(seed, "orders_raw"))
 
     # events 的输入：窗口内的订单行（每行一个 buy）
@@ -206,8 +207,13 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         "service_tickets": tickets,
         "surveys": surveys,
         "orders_raw": orders_raw,
+        "ad_touches": jr["ad_touches"],
+        "ad_conversions": jr["ad_conversions"],
+        "ad_holdout": jr["ad_holdout"],
     }
     hidden = {"params": state, "grants_raw": grants_raw, "pairs": pairs, "review_labels": review_labels}
+    hidden["journeys_potential"] = jr["potential_q2"]
+    hidden["journeys_curves"] = jr["curves"]
     world = World(
         tables=tables,
         hidden=hidden,

@@ -249,6 +249,27 @@ TABLES: dict[str, TableSpec] = {
             (),
             description="脏的订单明细导出（全部按字符串读入）",
         ),
+        TableSpec(
+            "ad_touches",
+            {"touch_id": "int", "customer_id": "int", "touch_time": "datetime", "channel": "cat"},
+            ("touch_id",),
+            gzip=True,
+            description="2024 年投放平台回传的广告点击（有因果真相的多触点旅程）",
+        ),
+        TableSpec(
+            "ad_conversions",
+            {"conversion_id": "int", "customer_id": "int", "conversion_time": "datetime", "conversion_value": "float"},
+            ("conversion_id",),
+            gzip=True,
+            description="2024 年投放平台回传的转化",
+        ),
+        TableSpec(
+            "ad_holdout",
+            {"customer_id": "int", "group": "cat"},
+            ("customer_id",),
+            gzip=True,
+            description="2024 年第二季度信息流广告留出实验的分组",
+        ),
     ]
 }
 
