@@ -35,6 +35,7 @@ EXPECTED_TABLES = {
     "ad_touches",
     "ad_conversions",
     "ad_holdout",
+    "searches",
 }
 
 

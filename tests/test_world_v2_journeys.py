@@ -171,3 +171,50 @@ def test_tiny_has_v2_journey_tables(tiny_dir):
         assert (tiny_dir / name).stat().st_size > 0
     key = json.loads((tiny_dir / "truth.json").read_text(encoding="utf-8"))
     assert key["journeys"]["n_conversions"] > 0
+
+
+# ---- 14. 搜索日志 --------------------------------------------------------------------
+
+
+def _edit1(a: str, b: str) -> bool:
+    """a 与 b 的编辑距离是否 ≤ 1（替换、插入或删除一个字）。"""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    s, t = (a, b) if len(a) < len(b) else (b, a)
+    return any(t[:i] + t[i + 1 :] == s for i in range(len(t)))
+
+
+def test_search_zero_results_recover_unmet_demand(key):
+    k = key["searches"]
+    s = load("searches")
+    assert s["timestamp"].between(1729440000, 1733155200).all(), "搜索都在 events 窗口内（unix 秒）"
+    zero = s["n_results"] == 0
+    assert 0.05 <= zero.mean() <= 0.07, f"零结果占 {zero.mean():.3f}，设计 5–7%"
+    assert s.loc[zero, "clicked_item_id"].isna().all(), "零结果不可能有点击"
+    norm = s["query"].str.strip().str.lower().str.split().str.join(" ")
+    counts = norm[zero].value_counts()
+    p = load("products")
+    vocab = set(p["product_name"].str.lower().str.split().explode()) | set(p["subcategory"].str.lower())
+    vocab |= set(p["brand"].astype(str).str.lower()) | set(p["category"].astype(str))
+
+    def in_catalogue(term: str) -> bool:
+        return all(any(_edit1(tok, v) for v in vocab) for tok in term.split())
+
+    found = {t for t, c in counts.items() if c >= 5 and not in_catalogue(t)}
+    planted = set(k["unmet_terms"])
+    prec = len(found & planted) / len(found)
+    rec = len(found & planted) / len(planted)
+    assert prec >= 0.95 and rec >= 0.9, f"精确率 {prec:.2f}（≥0.95）、召回率 {rec:.2f}（≥0.9）；多出 {found - planted}"
+    top3 = list(counts.index[:3])
+    assert len(set(top3) & planted) >= 2, f"零结果前三 {top3} 里至少 2 个是植入的词"
+    typo_hits = {t for t, c in counts.items() if c >= 5 and in_catalogue(t) and " " not in t}
+    assert len(typo_hits & {w for v in k["typos"].values() for w in v}) >= 10, "错别字被编辑距离规则认出来"
+
+
+def test_tiny_has_searches(tiny_dir):
+    key = json.loads((tiny_dir / "truth.json").read_text(encoding="utf-8"))
+    assert key["searches"]["n_searches"] > 0 and (tiny_dir / "searches.csv.gz").stat().st_size > 0

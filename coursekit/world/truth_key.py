@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from coursekit.world import calendar, journeys, purchases, reviews, service
+from coursekit.world import calendar, journeys, purchases, reviews, searches, service
 from coursekit.world.catalog import LATE_SUPPLIER_ID
 from coursekit.world.config import (
     CHURN_CUTOFF,
@@ -333,6 +333,7 @@ def build_truth(world: World, event_stats: dict, shapes: dict) -> dict:
         "orders_raw": world.raw_faults,
         "shapes": shapes,
         "journeys": journeys.journeys_truth(world),
+        "searches": searches.searches_truth(world),
     }
 
 

@@ -10,7 +10,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from coursekit.world import baskets, catalog, dirty, events, journeys, marketing, purchases, reviews, service, supply
+from coursekit.world import (  # world v2（journeys 组）
+    baskets,
+    catalog,
+    dirty,
+    events,
+    journeys,
+    marketing,
+    purchases,
+    reviews,
+    searches,
+    service,
+    supply,
+)
 from coursekit.world.config import (
     DAYS,
     END,
@@ -178,6 +190,7 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
     )
     touch = marketing.make_touchpoints(orders, customers, stream(seed, "touchpoints"))
     jr = journeys.make_journeys(customers, spend, sc.n_customers, stream(seed, "journeys"))
+    search_log, search_kinds = searches.make_searches(customers, products, sc.n_customers, stream(seed, "searches"))
     orders_raw, raw_faults = dirty.make_orders_raw(orders, items, products, customers, stream(seed, "orders_raw"))
 
     # events 的输入：窗口内的订单行（每行一个 buy）
@@ -210,10 +223,12 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         "ad_touches": jr["ad_touches"],
         "ad_conversions": jr["ad_conversions"],
         "ad_holdout": jr["ad_holdout"],
+        "searches": search_log,
     }
     hidden = {"params": state, "grants_raw": grants_raw, "pairs": pairs, "review_labels": review_labels}
     hidden["journeys_potential"] = jr["potential_q2"]
     hidden["journeys_curves"] = jr["curves"]
+    hidden["search_kinds"] = search_kinds
     world = World(
         tables=tables,
         hidden=hidden,

@@ -270,6 +270,20 @@ TABLES: dict[str, TableSpec] = {
             gzip=True,
             description="2024 年第二季度信息流广告留出实验的分组",
         ),
+        TableSpec(
+            "searches",
+            {
+                "search_id": "int",
+                "user_id": "int",
+                "query": "str",
+                "timestamp": "int",
+                "n_results": "int",
+                "clicked_item_id": "Int64",
+            },
+            ("search_id",),
+            gzip=True,
+            description="站内搜索日志（events 窗口）",
+        ),
     ]
 }
 
