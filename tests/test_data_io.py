@@ -36,6 +36,8 @@ EXPECTED_TABLES = {
     "ad_conversions",
     "ad_holdout",
     "searches",
+    "invitations",
+    "shares",
 }
 
 

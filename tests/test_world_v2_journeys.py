@@ -218,3 +218,43 @@ def test_search_zero_results_recover_unmet_demand(key):
 def test_tiny_has_searches(tiny_dir):
     key = json.loads((tiny_dir / "truth.json").read_text(encoding="utf-8"))
     assert key["searches"]["n_searches"] > 0 and (tiny_dir / "searches.csv.gz").stat().st_size > 0
+
+
+# ---- 3. 社交属性 ---------------------------------------------------------------------
+
+
+def test_active_inviter_association_and_share_funnel(key):
+    from scipy.stats import norm
+
+    k = key["social"]
+    inv, o = load("invitations"), load("orders")
+    oo = o.loc[o["status"] != "已取消", ["customer_id", "order_time"]]
+    m = inv.merge(oo, left_on="inviter_id", right_on="customer_id")
+    ok = (m["order_time"] < m["invited_at"]) & (m["order_time"] >= m["invited_at"] - pd.Timedelta(days=30))
+    active = inv["invitation_id"].isin(m.loc[ok, "invitation_id"]).to_numpy()
+    f = inv.merge(oo, left_on="invitee_id", right_on="customer_id")
+    f = f[(f["order_time"] >= f["invited_at"]) & (f["order_time"] < f["invited_at"] + pd.Timedelta(days=90))]
+    y = inv["invitation_id"].map(f.groupby("invitation_id").size()).fillna(0).to_numpy() >= 2
+    p1, p0, n1, n0 = y[active].mean(), y[~active].mean(), active.sum(), (~active).sum()
+    pp = y.mean()
+    z = (p1 - p0) / np.sqrt(pp * (1 - pp) * (1 / n1 + 1 / n0))
+    pval = 2 * norm.sf(abs(z))
+    gap = k["design_repurchase"]["active"] - k["design_repurchase"]["inactive"]
+    assert pval < 0.01, f"两比例 z 检验 p = {pval:.2g} < 0.01"
+    assert abs((p1 - p0) - gap) <= 0.06, f"差 {p1 - p0:.3f} 在设计 {gap} ± 0.06 内"
+    sh = load("shares")
+    fun = k["share_funnel"]
+    assert (len(sh), int(sh["clicks"].sum()), int(sh["conversions"].sum())) == (
+        fun["shares"],
+        fun["clicks"],
+        fun["conversions"],
+    ), "分享漏斗与答案完全一致"
+    assert (sh["conversions"] <= sh["clicks"]).all(), "成交不多于点击"
+    assert inv["invitee_id"].is_unique, "每位新客只被邀请一次"
+    su = load("customers").set_index("customer_id")["signup_date"]
+    assert (inv["invited_at"] <= inv["invitee_id"].map(su) + pd.Timedelta(days=1)).all(), "先邀请、后注册"
+
+
+def test_tiny_has_social(tiny_dir):
+    key = json.loads((tiny_dir / "truth.json").read_text(encoding="utf-8"))
+    assert key["social"]["n_invitations"] > 0 and key["social"]["share_funnel"]["shares"] > 0

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from coursekit.world import calendar, journeys, purchases, reviews, searches, service
+from coursekit.world import calendar, journeys, purchases, reviews, searches, service, social
 from coursekit.world.catalog import LATE_SUPPLIER_ID
 from coursekit.world.config import (
     CHURN_CUTOFF,
@@ -334,6 +334,7 @@ def build_truth(world: World, event_stats: dict, shapes: dict) -> dict:
         "shapes": shapes,
         "journeys": journeys.journeys_truth(world),
         "searches": searches.searches_truth(world),
+        "social": social.social_truth(world),
     }
 
 

@@ -21,6 +21,7 @@ from coursekit.world import (  # world v2（journeys 组）
     reviews,
     searches,
     service,
+    social,
     supply,
 )
 from coursekit.world.config import (
@@ -191,6 +192,7 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
     touch = marketing.make_touchpoints(orders, customers, stream(seed, "touchpoints"))
     jr = journeys.make_journeys(customers, spend, sc.n_customers, stream(seed, "journeys"))
     search_log, search_kinds = searches.make_searches(customers, products, sc.n_customers, stream(seed, "searches"))
+    soc = social.make_social(customers, orders, products, sc.n_customers, stream(seed, "social"))
     orders_raw, raw_faults = dirty.make_orders_raw(orders, items, products, customers, stream(seed, "orders_raw"))
 
     # events 的输入：窗口内的订单行（每行一个 buy）
@@ -224,6 +226,8 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         "ad_conversions": jr["ad_conversions"],
         "ad_holdout": jr["ad_holdout"],
         "searches": search_log,
+        "invitations": soc["invitations"],
+        "shares": soc["shares"],
     }
     hidden = {"params": state, "grants_raw": grants_raw, "pairs": pairs, "review_labels": review_labels}
     hidden["journeys_potential"] = jr["potential_q2"]

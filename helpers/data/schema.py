@@ -284,6 +284,33 @@ TABLES: dict[str, TableSpec] = {
             gzip=True,
             description="站内搜索日志（events 窗口）",
         ),
+        TableSpec(
+            "invitations",
+            {
+                "invitation_id": "int",
+                "inviter_id": "int",
+                "invitee_id": "int",
+                "invited_at": "datetime",
+                "channel": "cat",
+            },
+            ("invitation_id",),
+            description="邀请好友注册的记录",
+        ),
+        TableSpec(
+            "shares",
+            {
+                "share_id": "int",
+                "customer_id": "int",
+                "product_id": "int",
+                "shared_at": "datetime",
+                "channel": "cat",
+                "clicks": "int",
+                "conversions": "int",
+            },
+            ("share_id",),
+            gzip=True,
+            description="商品分享及其带来的点击与成交",
+        ),
     ]
 }
 
