@@ -113,7 +113,12 @@ def make_searches(
     s = subcats[rng.choice(len(subcats), n, p=sub_w / sub_w.sum())]
     m = kind == "subcat"
     q[m] = s[m]
-    b_own = np.array([brands_by_cat[sub_cat[x]][rng.integers(len(brands_by_cat[sub_cat[x]]))] for x in s])
+    cat_of = sub_cat.reindex(s).to_numpy()
+    u_own = rng.random(n)
+    b_own = np.empty(n, dtype=object)
+    for c in sorted(brands_by_cat):
+        m = cat_of == c
+        b_own[m] = brands_by_cat[c][(u_own[m] * len(brands_by_cat[c])).astype(int)]
     b_any = all_brands[rng.integers(0, len(all_brands), n)]
     b = np.where(rng.random(n) < 0.97, b_own, b_any)
     m = kind == "brand"
@@ -136,8 +141,9 @@ def make_searches(
     clicked = np.full(n, -1, dtype=np.int64)
     want_click = rng.random(n) < P_CLICK
     pick = rng.random(n)
-    for term in np.sort(norm.unique()):
-        rows = np.flatnonzero((norm == term).to_numpy())
+    groups = norm.groupby(norm, sort=True).indices
+    for term in sorted(groups):
+        rows = groups[term]
         parts = term.split(" ")
         if len(parts) == 2:
             hit = (pbrand == parts[0]) & (psub == parts[1])

@@ -66,23 +66,24 @@ def make_social(
     o = orders.loc[(orders["status"] != "已取消") & (orders["customer_id"] <= n_normal), ["order_time", "customer_id"]]
     o = o.sort_values("order_time")
     ot, oc = o["order_time"].to_numpy(), o["customer_id"].to_numpy()
-    signup = normal.set_index("customer_id")["signup_date"]
-    ids = normal["customer_id"].to_numpy()
-    sdays = normal["signup_date"].to_numpy()
+    by_signup = normal.sort_values(["signup_date", "customer_id"], kind="stable")
+    ids = by_signup["customer_id"].to_numpy()
+    sdays = by_signup["signup_date"].to_numpy()
     invitee = cand["customer_id"].to_numpy()[pick]
     inviter = np.zeros(n_inv, dtype=np.int64)
     for i in range(n_inv):
         lo, hi = np.searchsorted(ot, [inv_t[i] - np.timedelta64(ACTIVE_DAYS, "D"), inv_t[i]])
-        act = np.unique(oc[lo:hi])
-        act = act[act != invitee[i]]
-        if active[i] and len(act):
-            inviter[i] = act[rng.integers(len(act))]
-            continue
+        act = oc[lo:hi]  # 窗口内下过单的客户（按订单数加权抽）
+        if active[i] and hi > lo:
+            c = act[rng.integers(hi - lo)]
+            if c != invitee[i]:
+                inviter[i] = c
+                continue
         active[i] = False
-        pool = ids[(sdays < inv_t[i]) & (ids != invitee[i])]
+        k = int(np.searchsorted(sdays, inv_t[i]))  # 邀请前已注册的客户：ids[:k]
         for _ in range(50):
-            c = pool[rng.integers(len(pool))]
-            if c not in act:
+            c = ids[rng.integers(k)]
+            if c != invitee[i] and c not in act:
                 inviter[i] = c
                 break
     inv = pd.DataFrame(
@@ -95,7 +96,6 @@ def make_social(
     )
     inv = inv[inv["inviter_id"] > 0].sort_values(["invited_at", "invitee_id"]).reset_index(drop=True)
     inv.insert(0, "invitation_id", np.arange(1, len(inv) + 1, dtype=np.int64))
-    del signup
 
     # 商品分享：下过单的客户分享买过的类目里的商品
     n_sh = int(round(0.35 * n_normal))
