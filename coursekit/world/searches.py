@@ -205,7 +205,7 @@ def searches_truth(world: World) -> dict:
             "long_tail": round(float((zero & ~np.isin(kind, ["unmet", "typo"])).mean()), 4),
         },
         "unmet_counts": {t: int((norm[kind == "unmet"] == t).sum()) for t in sorted(UNMET_TERMS)},
-        "top_zero_result_queries": {str(k): int(v) for k, v in top.items()},
+        "top_zero_result_queries": [[str(q), int(c)] for q, c in top.items()],  # 按次数从多到少
         "click_rate_when_results": round(float(s.loc[~zero, "clicked_item_id"].notna().mean()), 4),
     }
 
