@@ -16,7 +16,7 @@ from coursekit.world.truth_key import build_truth
 from coursekit.world.world import build_world, event_chunks
 from coursekit.world.write import ChunkedGzipWriter, csv_bytes, table_to_frame, write_bytes, write_manifest
 from helpers.data.io import datasets_root
-from helpers.data.schema import DEFAULT_SEED, TABLES, TRUTH_FILE
+from helpers.data.schema import DEFAULT_SEED, TABLES, TRUTH_FILE, answer_filename
 
 
 def _json_default(o: object) -> object:
@@ -68,6 +68,10 @@ def generate(
             frame = table_to_frame(world.tables[name], spec)
             write_bytes(tmp / spec.filename, csv_bytes(frame), spec.gzip)
             rows[spec.filename] = len(frame)
+        for name in sorted(world.answers):
+            fname = answer_filename(name)
+            write_bytes(tmp / fname, csv_bytes(world.answers[name]), gz=True)
+            rows[fname] = len(world.answers[name])
         stats = _write_events(world, tmp, progress, sc.name)
         rows[TABLES["events"].filename] = stats.type_counts.sum().item()
         summary = stats.summary()

@@ -49,6 +49,8 @@ class World:
     buy_lines: pd.DataFrame | None = None
     products_full: pd.DataFrame | None = None
     raw_faults: dict = field(default_factory=dict)
+    # 答案表：名字 → DataFrame，写成 truth_<名字>.csv.gz（见 helpers.data.truth_table）
+    answers: dict[str, pd.DataFrame] = field(default_factory=dict)
     scale: str = "small"
     seed: int = 0
 

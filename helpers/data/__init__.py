@@ -6,6 +6,7 @@
     orders = load("orders")            # 默认 small 规模（仓库自带）
     events = load("events")            # 天池 UserBehavior 结构，timestamp 为 unix 秒
     key = truth()                      # 植入故事的答案（dict）
+    types = truth_table("customer_types")  # 放不进 truth() 的大答案：一张 DataFrame
 
 数据字典见 datasets/README.md。重新生成数据是维护者的事：``python -m helpers data build``
 （生成器在 ``coursekit/world/``，这里不导入它）。
@@ -17,12 +18,31 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data.io import checked_path, datasets_root, read_table, read_truth
-from helpers.data.schema import DEFAULT_SEED, SCALE_NAMES, TABLES, TRUTH_FILE, check_scale_name
+from helpers.data.io import checked_path, datasets_root, read_answer_table, read_manifest, read_table, read_truth
+from helpers.data.schema import (
+    ANSWER_PREFIX,
+    ANSWER_SUFFIX,
+    DEFAULT_SEED,
+    SCALE_NAMES,
+    TABLES,
+    TRUTH_FILE,
+    answer_filename,
+    check_scale_name,
+)
 
 SCALES = SCALE_NAMES  # 可用的规模名：tiny、small、large
 
-__all__ = ["DEFAULT_SEED", "SCALES", "clear_cache", "data_dir", "list_tables", "load", "truth"]
+__all__ = [
+    "DEFAULT_SEED",
+    "SCALES",
+    "clear_cache",
+    "data_dir",
+    "list_tables",
+    "list_truth_tables",
+    "load",
+    "truth",
+    "truth_table",
+]
 
 _CACHE: dict[tuple[str, int, int], pd.DataFrame] = {}
 _CACHE_LIMIT = 8
@@ -95,13 +115,57 @@ def load(name: str, scale: str = "small", *, root: str | Path | None = None) -> 
     directory = data_dir(scale, root)
     spec = TABLES[name]
     path = checked_path(directory, spec.filename, scale)
+    return _read_cached(path, lambda p: read_table(p, spec))
+
+
+def _read_cached(path: Path, reader) -> pd.DataFrame:
+    """按（路径、大小、修改时间）缓存读入结果，返回副本。"""
     st = path.stat()
     key = (str(path), st.st_size, st.st_mtime_ns)
     if key not in _CACHE:
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = read_table(path, spec)
+        _CACHE[key] = reader(path)
     return _CACHE[key].copy()
+
+
+def list_truth_tables(scale: str = "small", *, root: str | Path | None = None) -> list[str]:
+    """这个规模的数据里有哪些答案表（按名字排序）。
+
+    示例::
+
+        >>> isinstance(list_truth_tables(), list)
+        True
+    """
+    directory = data_dir(scale, root)
+    files = read_manifest(directory, scale)["files"]
+    return sorted(
+        f[len(ANSWER_PREFIX) : -len(ANSWER_SUFFIX)]
+        for f in files
+        if f.startswith(ANSWER_PREFIX) and f.endswith(ANSWER_SUFFIX)
+    )
+
+
+def truth_table(name: str, scale: str = "small", *, root: str | Path | None = None) -> pd.DataFrame:
+    """读一张答案表（answer table）：放不进 ``truth()`` 的大答案，比如每位客户的真实类型。
+
+    和 ``load`` 一样先按清单校验、带缓存、每次返回副本；名为 date、以 _date/_time 结尾的列是日期时间。
+    有哪些答案表见 ``list_truth_tables()`` 与 datasets/README.md。
+
+    示例::
+
+        >>> truth_table("no_such_answer")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: 没有名为 'no_such_answer' 的答案表（unknown answer table）。可用的答案表：...
+    """
+    available = list_truth_tables(scale, root=root)
+    if name not in available:
+        raise ValueError(
+            f"没有名为 {name!r} 的答案表（unknown answer table）。可用的答案表：{', '.join(available) or '（无）'}"
+        )
+    path = checked_path(data_dir(scale, root), answer_filename(name), scale)
+    return _read_cached(path, read_answer_table)
 
 
 def truth(scale: str = "small", *, root: str | Path | None = None) -> dict:

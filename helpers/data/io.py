@@ -188,6 +188,27 @@ def read_table(path: Path, spec: TableSpec) -> pd.DataFrame:
     return df
 
 
+def read_answer_table(path: Path) -> pd.DataFrame:
+    """读一张答案表（gzip CSV）：名为 date、以 _date 或 _time 结尾的列解析成 datetime64。
+
+    不做清单校验；学生请用 ``helpers.data.truth_table``（先校验、再读、带缓存）。
+
+    示例::
+
+        >>> import gzip, tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "truth_demo.csv.gz"
+        >>> _ = path.write_bytes(gzip.compress("customer_id,signup_date\\n7,2024-01-02\\n".encode()))
+        >>> df = read_answer_table(path)
+        >>> int(df.loc[0, "customer_id"]), str(df["signup_date"].dtype)
+        (7, 'datetime64[us]')
+    """
+    df = pd.read_csv(path, encoding="utf-8")
+    for c in df.columns:
+        if c == "date" or c.endswith(("_date", "_time")):
+            df[c] = pd.to_datetime(df[c])
+    return df
+
+
 def read_truth(path: Path) -> dict:
     """读答案 JSON。
 
@@ -204,6 +225,7 @@ __all__ = [
     "checked_path",
     "datasets_root",
     "file_info",
+    "read_answer_table",
     "read_manifest",
     "read_table",
     "read_truth",

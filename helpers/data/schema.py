@@ -316,6 +316,22 @@ TABLES: dict[str, TableSpec] = {
 
 TRUTH_FILE = "truth.json"
 MANIFEST_FILE = "manifest.json"
+# 答案表（answer table）：太大放不进 truth.json 的答案（如每位客户的真实类型），
+# 每张一个 truth_<名字>.csv.gz，和数据表一样写进清单、读前校验。
+ANSWER_PREFIX = "truth_"
+ANSWER_SUFFIX = ".csv.gz"
+
+
+def answer_filename(name: str) -> str:
+    """答案表的文件名。
+
+    示例::
+
+        >>> answer_filename("customer_types")
+        'truth_customer_types.csv.gz'
+    """
+    return f"{ANSWER_PREFIX}{name}{ANSWER_SUFFIX}"
+
 
 # 规模档位的名字与默认种子（各档位的大小参数属于生成器：coursekit/world/config.py）。
 SCALE_NAMES: tuple[str, ...] = ("tiny", "small", "large")
