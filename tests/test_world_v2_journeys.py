@@ -113,7 +113,12 @@ def test_last_click_over_credits_search_and_markov_shifts_to_feed(key):
     ch = key["journeys"]["channels"]
     conv, touches = load("ad_conversions"), load("ad_touches")
     lc = _last_click(conv, touches)
-    inc = ch["搜索广告"]["true_incremental_conversions"]
+    from helpers.data import truth_table
+
+    causes = truth_table("ad_conversion_causes", scale="small")
+    assert set(causes["conversion_id"]) == set(conv["conversion_id"]), "答案表逐条给出每次转化的真实原因"
+    inc = int((causes["cause"] == "搜索广告").sum())
+    assert inc == ch["搜索广告"]["true_incremental_conversions"]
     assert lc["搜索广告"] >= 8 * inc, f"末次点击记给搜索广告 {lc['搜索广告']} 次，≥ 8 × 真实新增 {inc}"
     assert ch["信息流广告"]["true_incremental_conversions"] > 5 * inc, "信息流广告才是真正带来新增的渠道"
     lc_share = lc / lc.sum()

@@ -247,6 +247,9 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
     )
     world.hidden["bot_ids"] = pd.DataFrame({"customer_id": bot_ids})
     world.hidden["fraud_ids"] = orders.loc[orders["source"] == "异常", ["order_id", "customer_id"]]
+    world.answers["ad_conversion_causes"] = jr["ad_conversions"][["conversion_id", "_cause"]].rename(
+        columns={"_cause": "cause"}
+    )
     return world
 
 
