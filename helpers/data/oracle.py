@@ -16,7 +16,7 @@ def ad_budget(spend_by_channel: Mapping[str, float], scale: str = "small") -> pd
 
     示例::
 
-        >>> ad_budget({"信息流广告": 0.0}, scale="small").sum()
+        >>> float(ad_budget({"信息流广告": 0.0}, scale="small").sum())
         0.0
         >>> ad_budget({"电视广告": 1.0})
         Traceback (most recent call last):
