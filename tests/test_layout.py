@@ -71,6 +71,7 @@ def test_coursekit_holds_the_tooling_and_helpers_only_what_students_read():
         "__main__.py",
         "data/__init__.py",
         "data/io.py",
+        "data/oracle.py",
         "data/schema.py",
         "eda.py",
         "feedback.py",
