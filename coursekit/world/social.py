@@ -136,7 +136,7 @@ def social_truth(world: World) -> dict:
         ),
         "design_note": (
             f"设计复购率 活跃 {P_REPURCHASE['active']} vs 不活跃 {P_REPURCHASE['inactive']}，活跃邀请人占约 "
-            f"{P_ACTIVE_INVITER:.0%}；small 上约 1,000 条邀请，差值的标准误约 0.03，z≈3：两比例 z 检验能测出，但区间不窄。"
+            f"{P_ACTIVE_INVITER:.0%}；small 上约 1,500 条邀请，差值的标准误约 0.025，z≈4：两比例 z 检验能测出，但区间不窄。"
         ),
         "design_repurchase": dict(P_REPURCHASE),
         "n_invitations": int(len(inv)),
