@@ -32,6 +32,13 @@ EXPECTED_TABLES = {
     "service_tickets",
     "surveys",
     "orders_raw",
+    # world v2 journeys
+    "ad_touches",
+    "ad_conversions",
+    "ad_holdout",
+    "searches",
+    "invitations",
+    "shares",
 }
 
 

@@ -7,7 +7,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from coursekit.world import calendar, demand, propensity, purchases, reviews, service, shoppers, supply_policy
+from coursekit.world import (
+    calendar,
+    demand,
+    journeys,
+    propensity,
+    purchases,
+    reviews,
+    searches,
+    service,
+    shoppers,
+    social,
+    supply_policy,
+)
 from coursekit.world.catalog import LATE_SUPPLIER_ID
 from coursekit.world.config import (
     CHURN_CUTOFF,
@@ -338,6 +350,9 @@ def build_truth(world: World, event_stats: dict, shapes: dict) -> dict:
         "shapes": shapes,
         "shopper_types": shoppers.shopper_types_truth(world),
         "propensity": propensity.propensity_truth(world),
+        "journeys": journeys.journeys_truth(world),
+        "searches": searches.searches_truth(world),
+        "social": social.social_truth(world),
     }
 
 

@@ -17,12 +17,15 @@ from coursekit.world import (
     demand,
     dirty,
     events,
+    journeys,
     marketing,
     propensity,
     purchases,
     reviews,
+    searches,
     service,
     shoppers,
+    social,
     supply,
 )
 from coursekit.world.config import (
@@ -209,6 +212,9 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         customers[customers["customer_id"] <= sc.n_customers], stream(seed, "marketing"), sc.n_customers / 20_000
     )
     touch = marketing.make_touchpoints(orders, customers, stream(seed, "touchpoints"))
+    jr = journeys.make_journeys(customers, spend, sc.n_customers, stream(seed, "journeys"))
+    search_log, search_kinds = searches.make_searches(customers, products, sc.n_customers, stream(seed, "searches"))
+    soc = social.make_social(customers, orders, products, sc.n_customers, stream(seed, "social"))
     orders_raw, raw_faults = dirty.make_orders_raw(orders, items, products, customers, stream(seed, "orders_raw"))
 
     # events 的输入：窗口内的订单行（每行一个 buy）
@@ -239,8 +245,17 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         "service_tickets": tickets,
         "surveys": surveys,
         "orders_raw": orders_raw,
+        "ad_touches": jr["ad_touches"],
+        "ad_conversions": jr["ad_conversions"],
+        "ad_holdout": jr["ad_holdout"],
+        "searches": search_log,
+        "invitations": soc["invitations"],
+        "shares": soc["shares"],
     }
     hidden = {"params": state, "grants_raw": grants_raw, "pairs": pairs, "review_labels": review_labels}
+    hidden["journeys_potential"] = jr["potential_q2"]
+    hidden["journeys_curves"] = jr["curves"]
+    hidden["search_kinds"] = search_kinds
     world = World(
         tables=tables,
         hidden=hidden,
@@ -261,6 +276,9 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
     world.answers["demand"] = demand.demand_answer_table(exp, products)
     world.answers["customer_types"] = shoppers.customer_types_table(state)
     world.answers["propensity"] = propensity.propensity_table(state, orders)
+    world.answers["ad_conversion_causes"] = jr["ad_conversions"][["conversion_id", "_cause"]].rename(
+        columns={"_cause": "cause"}
+    )
     return world
 
 

@@ -265,6 +265,68 @@ TABLES: dict[str, TableSpec] = {
             ("grant_id",),
             description="券面设计 A/B/n 实验的发放记录（2024-04-08 起 14 天）",
         ),
+        TableSpec(
+            "ad_touches",
+            {"touch_id": "int", "customer_id": "int", "touch_time": "datetime", "channel": "cat"},
+            ("touch_id",),
+            gzip=True,
+            description="2024 年投放平台回传的广告点击（有因果真相的多触点旅程）",
+        ),
+        TableSpec(
+            "ad_conversions",
+            {"conversion_id": "int", "customer_id": "int", "conversion_time": "datetime", "conversion_value": "float"},
+            ("conversion_id",),
+            gzip=True,
+            description="2024 年投放平台回传的转化",
+        ),
+        TableSpec(
+            "ad_holdout",
+            {"customer_id": "int", "group": "cat"},
+            ("customer_id",),
+            gzip=True,
+            description="2024 年第二季度信息流广告留出实验的分组",
+        ),
+        TableSpec(
+            "searches",
+            {
+                "search_id": "int",
+                "user_id": "int",
+                "query": "str",
+                "timestamp": "int",
+                "n_results": "int",
+                "clicked_item_id": "Int64",
+            },
+            ("search_id",),
+            gzip=True,
+            description="站内搜索日志（events 窗口）",
+        ),
+        TableSpec(
+            "invitations",
+            {
+                "invitation_id": "int",
+                "inviter_id": "int",
+                "invitee_id": "int",
+                "invited_at": "datetime",
+                "channel": "cat",
+            },
+            ("invitation_id",),
+            description="邀请好友注册的记录",
+        ),
+        TableSpec(
+            "shares",
+            {
+                "share_id": "int",
+                "customer_id": "int",
+                "product_id": "int",
+                "shared_at": "datetime",
+                "channel": "cat",
+                "clicks": "int",
+                "conversions": "int",
+            },
+            ("share_id",),
+            gzip=True,
+            description="商品分享及其带来的点击与成交",
+        ),
     ]
 }
 
