@@ -18,6 +18,7 @@ import nbformat
 import psutil
 import pytest
 
+import coursekit.grading.grade as grade_mod
 from coursekit.exercises.cells import role_of
 from coursekit.grading.grade import Options, chapter_from, run_grade, safe_name
 from coursekit.grading.runner import Limits
@@ -225,7 +226,23 @@ def graded(tmp_path_factory):
         else:
             nbformat.write(obj, path)
     out = base / "grades.csv"
-    rows, tampered = run_grade(chapter, [str(subs)], out, Options(limits=LIMITS, jobs=2, watch=[]))
+    roots: dict[str, list[str]] = {}
+    real_mkdtemp, real_rmtree = grade_mod.tempfile.mkdtemp, grade_mod.shutil.rmtree
+
+    def mkdtemp(*a, **k):
+        path = real_mkdtemp(*a, **k)
+        roots[path] = []
+        return path
+
+    def rmtree(path, *a, **k):
+        if str(path) in roots:  # 记下删除前根目录里还剩什么（被杀的 worker 留下的目录）
+            roots[str(path)] = sorted(os.listdir(path))
+        return real_rmtree(path, *a, **k)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(grade_mod.tempfile, "mkdtemp", mkdtemp)
+        mp.setattr(grade_mod.shutil, "rmtree", rmtree)
+        rows, tampered = run_grade(chapter, [str(subs)], out, Options(limits=LIMITS, jobs=2, watch=[]))
     with open(out, encoding="utf-8-sig", newline="") as fh:
         table = {r["student"]: r for r in csv.DictReader(fh)}
     return {
@@ -237,6 +254,7 @@ def graded(tmp_path_factory):
         "pids": pids,
         "chapter": chapter,
         "subs": subs,
+        "scratch_roots": roots,
     }
 
 
@@ -355,6 +373,15 @@ def test_feedback_files(graded):
 
 
 @posix
+def test_scratch_root_removed_even_when_a_worker_is_killed(graded):
+    """每批判分的临时根目录在结束时整个删除：kill_grader 那份的 worker 被杀、来不及清理，也不留在系统临时目录。"""
+    roots = graded["scratch_roots"]
+    batch = [p for p in roots if os.path.basename(p).startswith("hemu-grade-batch-")]
+    assert len(batch) == 1, roots
+    assert not os.path.exists(batch[0])
+    assert any(name.startswith("hemu-grade-") for name in roots[batch[0]]), "被杀的 worker 应在根目录里留下过目录"
+
+
 def test_no_process_outlives_grading(graded):
     for name in ("orphan.pid", "kernel.pid"):
         pid = int((graded["pids"] / name).read_text())

@@ -14,9 +14,11 @@ import os
 import pickle
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -385,6 +387,8 @@ def grade_batch(chapter: Chapter, subs: list[Submission], opts: Options) -> tupl
                 kill_tree(child.pid)
 
     server = {"s": None}
+    # 每份提交的临时目录都建在这个根目录下；判完（或中途出错）整个删除，被杀掉的 worker 也不留残渣
+    scratch = tempfile.mkdtemp(prefix="hemu-grade-batch-")
 
     def run_job(job: Job) -> Result:
         """优先用 fork 服务器；服务器死了（可能被学生代码结束）就重启一次，再不行退回旧做法。"""
@@ -411,7 +415,14 @@ def grade_batch(chapter: Chapter, subs: list[Submission], opts: Options) -> tupl
         if not sub.is_notebook:
             row = _simple(sub, chapter, "not_a_notebook", f"不是 .ipynb 文件：{sub.path.name}")
         else:
-            job = Job(str(sub.path.resolve()), chapter.canonical_json, chapter.questions, limits, secrets.token_hex(16))
+            job = Job(
+                str(sub.path.resolve()),
+                chapter.canonical_json,
+                chapter.questions,
+                limits,
+                secrets.token_hex(16),
+                scratch,
+            )
             try:
                 row = Row(sub, run_job(job))
             except Exception as exc:  # noqa: BLE001 - 一份提交绝不拖垮整批
@@ -441,6 +452,7 @@ def grade_batch(chapter: Chapter, subs: list[Submission], opts: Options) -> tupl
     finally:
         if server["s"] is not None:
             server["s"].close()
+        shutil.rmtree(scratch, ignore_errors=True)
     return rows, state["tampered"]
 
 

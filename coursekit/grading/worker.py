@@ -49,6 +49,8 @@ class Job:
     questions: list[QSpec]
     limits: Any
     nonce: str
+    # 本批判分的临时根目录（主进程创建、结束时整个删除）；worker 被杀也不会在系统临时目录留下垃圾
+    scratch: str | None = None
 
 
 @dataclass
@@ -171,7 +173,7 @@ def grade_submission(job: Job, prelaunched: Any = None) -> Result:
     if student is None:
         return Result("invalid_notebook", notes=[why], questions=_zeros(job, "invalid"))
     canonical = nbformat.reads(job.canonical_json, as_version=4)
-    tmp = Path(tempfile.mkdtemp(prefix="hemu-grade-"))
+    tmp = Path(tempfile.mkdtemp(prefix="hemu-grade-", dir=job.scratch))
     try:
         exports, cwd = tmp / "exports", tmp / "work"
         exports.mkdir()
