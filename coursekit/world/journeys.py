@@ -225,7 +225,7 @@ def journeys_truth(world: World) -> dict:
         "cross_channel_orders": {
             "repeat_customers": int(len(rep)),
             "share_with_2plus_order_channels": _r((rep["k"] >= 2).mean()),
-            "note": "orders 表中下过 ≥2 单（不含异常单）的客户里，用过 ≥2 个下单渠道的比例（v1 数据实测，未改动）",
+            "note": "orders 表中下过 ≥2 单（不含异常单）的客户里，用过 ≥2 个下单渠道的比例（由发布的 orders 表直接算出；订单渠道受购物者类型影响，见 shopper_types）",
         },
     }
 
