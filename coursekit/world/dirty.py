@@ -158,6 +158,11 @@ def make_orders_raw(
         "fee_rows": int((fee_kind != 0).sum()),
         "extreme_quantity_pair": {"order_no": str(big["order_no"].iloc[0]), "quantity": 8000, "rows": 2},
         "price_typo_rows_x100": int(price_typo.sum()),
+        # 每一行多打两个 0 的明细属于哪张订单、订单最终状态（已退款订单的行会随冲销一起被清洗掉）
+        "price_typo_lines": [
+            {"order_no": str(r.order_no), "sku": f"HM-{int(r.product_id)}", "status": str(r.status)}
+            for r in raw.loc[price_typo, ["order_no", "product_id", "status"]].itertuples()
+        ],
         "price_format_counts": {k: int((price_kind == i).sum()) for i, k in enumerate(PRICE_FORMATS)},
         "date_format_counts": {k: int(((time_kind == i) & has_time).sum()) for i, k in enumerate(DATE_FORMATS)},
         "empty_time_rows": int((~has_time).sum()),
