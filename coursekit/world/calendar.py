@@ -9,18 +9,13 @@ import numpy as np
 import pandas as pd
 
 from coursekit.world.config import DAYS, N_DAYS
+from helpers.data.calendar import SPRING_FESTIVAL, promo_calendar
 
-# 每个大促的关键日期与当天的下单倍数（相对于平常日）
+# 每个大促峰值日当天的下单倍数（相对于平常日）；日期来自学生也能读到的唯一一份促销日历
+PEAK_MULTIPLIER = {"618": 5.0, "双十一": 8.0, "双十二": 2.5}
 PROMO_PEAKS: dict[str, float] = {
-    "2023-06-18": 5.0,
-    "2024-06-18": 5.0,
-    "2023-11-11": 8.0,
-    "2024-11-11": 8.0,
-    "2023-12-12": 2.5,
-    "2024-12-12": 2.5,
+    r.peak_date.strftime("%Y-%m-%d"): PEAK_MULTIPLIER[r.name] for r in promo_calendar().itertuples()
 }
-# 春节（下单少、物流慢）
-SPRING_FESTIVAL = [("2023-01-18", "2023-01-28"), ("2024-02-06", "2024-02-17")]
 
 # 星期效应（周一=0）：下单略偏工作日；浏览偏周末
 ORDER_WEEKDAY = np.array([1.04, 1.03, 1.02, 1.02, 1.00, 0.95, 0.94])

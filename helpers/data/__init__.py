@@ -7,6 +7,7 @@
     events = load("events")            # 天池 UserBehavior 结构，timestamp 为 unix 秒
     key = truth()                      # 植入故事的答案（dict）
     types = truth_table("customer_types")  # 放不进 truth() 的大答案：一张 DataFrame
+    cal = promo_calendar()             # 唯一一份促销日历：618、双十一、双十二的窗口与峰值日
 
 数据字典见 datasets/README.md。重新生成数据是维护者的事：``python -m helpers data build``
 （生成器在 ``coursekit/world/``，这里不导入它）。
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.data.calendar import promo_calendar, promo_period
 from helpers.data.io import checked_path, datasets_root, read_answer_table, read_manifest, read_table, read_truth
 from helpers.data.schema import (
     ANSWER_PREFIX,
@@ -40,6 +42,8 @@ __all__ = [
     "list_tables",
     "list_truth_tables",
     "load",
+    "promo_calendar",
+    "promo_period",
     "truth",
     "truth_table",
 ]
