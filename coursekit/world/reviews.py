@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from coursekit.world.config import ASPECTS, END
-from coursekit.world.text import compose_review
+from coursekit.world.config import ASPECTS, END, stream
+from coursekit.world.text import P_MILD_NEG_4STAR, P_SHORT, compose_review, compose_short
 
 GOOD_DIST = np.array([0.012, 0.012, 0.07, 0.226, 0.68])  # 顺利的订单：1★…5★
 BAD_DIST = np.array([0.56, 0.16, 0.18, 0.07, 0.03])  # 有问题的订单
@@ -51,7 +51,7 @@ def make_reviews(
     wait_h = rng.gamma(1.3, 40.0, n) + 2
     review_time = (done["delivered_at"] + pd.to_timedelta(np.round(wait_h * 3600), unit="s")).dt.floor("s")
     has_text = rng.random(n) >= MISSING_TEXT[rating - 1]
-    texts, labels = _texts(rng, rating, late, lowq, compl, has_text, pick["subcategory"].to_numpy())
+    texts, labels = _texts(rng, _text_stream(rng), rating, late, lowq, compl, has_text, pick["subcategory"].to_numpy())
     reviews = pd.DataFrame(
         {
             "order_id": done["order_id"].to_numpy(),
@@ -75,8 +75,18 @@ def make_reviews(
     return reviews, labels
 
 
+def _text_stream(rng: np.random.Generator) -> np.random.Generator:
+    """评论文字自己的随机数流 ``stream(seed, "review_text")``。
+
+    总种子从评价流的 SeedSequence 里取回（不从评价流抽数），所以改文字不会改变评分、时间和 id。
+    """
+    entropy = rng.bit_generator.seed_seq.entropy  # type: ignore[attr-defined]
+    return stream(int(entropy[0]), "review_text")
+
+
 def _texts(
     rng: np.random.Generator,
+    text_rng: np.random.Generator,
     rating: np.ndarray,
     late: np.ndarray,
     lowq: np.ndarray,
@@ -84,7 +94,11 @@ def _texts(
     has_text: np.ndarray,
     items: np.ndarray,
 ) -> tuple[list, pd.DataFrame]:
-    """逐条拼评论（评论数不过万级，用循环更易读）。返回文本列表和方面标签表。"""
+    """逐条拼评论（评论数不过万级，用循环更易读）。返回文本列表和方面标签表。
+
+    方面的选择仍从评价流 ``rng`` 抽（与 v1 相同的抽数）；文字、短评与 4 星的小毛病从 ``text_rng`` 抽。
+    短评（好评、差）不提方面，标签为空。
+    """
     others = list(OTHER_NEG_CAUSE)
     other_p = np.array(list(OTHER_NEG_CAUSE.values()))
     texts: list[object] = []
@@ -108,15 +122,24 @@ def _texts(
         else:
             k = 1 + int(rng.random() < 0.45)
             cand = [a for a in ASPECTS if not (a == "物流" and late[i])]
-            pos = list(rng.choice(cand, size=k, replace=False))
+            pos = [str(a) for a in rng.choice(cand, size=k, replace=False)]
             if late[i] and r == 4 and rng.random() < 0.5:
                 neg.append("物流")
-        if has_text[i]:
-            texts.append(compose_review(rng, r, str(items[i]), neg, pos))
-            neg_col.append("|".join(neg))
-            pos_col.append("|".join(str(a) for a in pos))
-        else:
+        if not has_text[i]:
             texts.append(None)
             neg_col.append("")
             pos_col.append("")
+            continue
+        mood = "pos" if r >= 4 else ("neg" if r <= 2 else "neu")
+        if text_rng.random() < P_SHORT[mood]:
+            texts.append(compose_short(text_rng, r))
+            neg_col.append("")
+            pos_col.append("")
+            continue
+        if r == 4 and not neg and text_rng.random() < P_MILD_NEG_4STAR:
+            rest = [a for a in ASPECTS if a not in pos]
+            neg.append(rest[int(text_rng.integers(len(rest)))])
+        texts.append(compose_review(text_rng, r, str(items[i]), neg, pos))
+        neg_col.append("|".join(neg))
+        pos_col.append("|".join(pos))
     return texts, pd.DataFrame({"neg_aspects": neg_col, "pos_aspects": pos_col})
