@@ -114,6 +114,7 @@ def test_ratings_fall_with_delivery_delay(key):
 
 
 def test_review_sentiment_and_aspects_recoverable_with_jieba(key):
+    """生成器自检：词表来自生成器本身（第 6 章不能用），泛化检验见 test_world_v2_review_text.py。"""
     import jieba
 
     from coursekit.world.text import ASPECT_KEYWORDS, NEGATIVE_WORDS, POSITIVE_WORDS

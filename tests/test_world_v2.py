@@ -42,6 +42,7 @@ V2_KEYS = (
     "coupon_ab",
     "journeys",
     "searches",
+    "review_text",
 )
 V2_ANSWER_TABLES = ("customer_types", "propensity", "demand", "coupon_ab_potential", "ad_conversion_causes")
 

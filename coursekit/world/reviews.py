@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
-from coursekit.world.config import ASPECTS, END
-from coursekit.world.text import compose_review
+from coursekit.world.config import ASPECTS, END, stream
+from coursekit.world.text import DRAWS_PER_REVIEW, P_MILD_NEG_4STAR, P_MISMATCH, P_SHORT, compose_review, compose_short
 
 GOOD_DIST = np.array([0.012, 0.012, 0.07, 0.226, 0.68])  # 顺利的订单：1★…5★
 BAD_DIST = np.array([0.56, 0.16, 0.18, 0.07, 0.03])  # 有问题的订单
 P_BAD_BASE, P_BAD_LATE, P_BAD_LOWQ, P_BAD_COMPLAINT = 0.075, 0.40, 0.35, 0.12
 MISSING_TEXT = np.array([0.26, 0.30, 0.42, 0.56, 0.66])  # 按 1★…5★ 不写文字的概率
 OTHER_NEG_CAUSE = {"质量": 0.35, "客服": 0.15, "包装": 0.25, "价格": 0.25}
+OTHER_CAUSES = list(OTHER_NEG_CAUSE)
+OTHER_CUM = np.cumsum(list(OTHER_NEG_CAUSE.values()))[:-1]  # 按累积概率选“其他”差评原因
 
 
 def make_reviews(
@@ -51,7 +55,7 @@ def make_reviews(
     wait_h = rng.gamma(1.3, 40.0, n) + 2
     review_time = (done["delivered_at"] + pd.to_timedelta(np.round(wait_h * 3600), unit="s")).dt.floor("s")
     has_text = rng.random(n) >= MISSING_TEXT[rating - 1]
-    texts, labels = _texts(rng, rating, late, lowq, compl, has_text, pick["subcategory"].to_numpy())
+    texts, labels = _texts(_text_stream(rng), rating, late, lowq, compl, has_text, pick["subcategory"].to_numpy())
     reviews = pd.DataFrame(
         {
             "order_id": done["order_id"].to_numpy(),
@@ -75,8 +79,42 @@ def make_reviews(
     return reviews, labels
 
 
+def _text_stream(rng: np.random.Generator) -> np.random.Generator:
+    """评论文字自己的随机数流 ``stream(seed, "review_text")``。
+
+    总种子从评价流的 SeedSequence 里取回（不从评价流抽数），所以改文字不会改变评分、时间和 id。
+    """
+    entropy = rng.bit_generator.seed_seq.entropy  # type: ignore[attr-defined]
+    return stream(int(entropy[0]), "review_text")
+
+
+def _aspects(u: Iterator[float], r: int, late: bool, lowq: bool, compl: bool) -> tuple[list[str], list[str]]:
+    """一条评论的负面 / 正面方面（规则同 v1：迟到→物流，劣质→质量，投诉→客服，否则按 OTHER_NEG_CAUSE 随机）。"""
+    neg: list[str] = []
+    pos: list[str] = []
+    if r <= 3:
+        if late:
+            neg.append("物流")
+        if lowq:
+            neg.append("质量")
+        if compl and not late and next(u) < 0.6:
+            neg.append("客服")
+        if not neg:
+            neg.append(OTHER_CAUSES[int(np.searchsorted(OTHER_CUM, next(u), side="right"))])
+        if r == 3:
+            cand = [a for a in ASPECTS if a not in neg]
+            pos.append(cand[int(next(u) * len(cand))])
+    else:
+        k = 1 + int(next(u) < 0.45)
+        cand = [a for a in ASPECTS if not (a == "物流" and late)]
+        pos = [a for _, a in sorted((next(u), a) for a in cand)][:k]  # 不放回地随机取 k 个
+        if late and r == 4 and next(u) < 0.5:
+            neg.append("物流")
+    return neg, pos
+
+
 def _texts(
-    rng: np.random.Generator,
+    text_rng: np.random.Generator,
     rating: np.ndarray,
     late: np.ndarray,
     lowq: np.ndarray,
@@ -84,39 +122,32 @@ def _texts(
     has_text: np.ndarray,
     items: np.ndarray,
 ) -> tuple[list, pd.DataFrame]:
-    """逐条拼评论（评论数不过万级，用循环更易读）。返回文本列表和方面标签表。"""
-    others = list(OTHER_NEG_CAUSE)
-    other_p = np.array(list(OTHER_NEG_CAUSE.values()))
-    texts: list[object] = []
-    neg_col, pos_col = [], []
-    for i in range(len(rating)):
+    """逐条拼评论（写了字的评论只有几千条，用循环更易读）。返回文本列表和方面标签表。
+
+    所有抽数都来自 ``text_rng``（每条写了字的评论预抽一行均匀随机数），评价流不受影响；没写字的评论不抽数，
+    标签为空。短评（好评、差）不提方面，标签也为空。少数评论文字与评分相反（``P_MISMATCH``），按文字写标签，
+    ``text_mood`` 记下文字的情感（pos/neu/neg；无文字为空）。
+    """
+    n = len(rating)
+    texts: list[object] = [None] * n
+    neg_col, pos_col, mood_col = [""] * n, [""] * n, [""] * n
+    idx = np.flatnonzero(has_text)
+    draws = text_rng.random((len(idx), DRAWS_PER_REVIEW)).tolist()
+    for row, i in zip(draws, idx.tolist(), strict=True):
+        u = iter(row)
         r = int(rating[i])
-        neg: list[str] = []
-        pos: list[str] = []
-        if r <= 3:
-            if late[i]:
-                neg.append("物流")
-            if lowq[i]:
-                neg.append("质量")
-            if compl[i] and not late[i] and rng.random() < 0.6:
-                neg.append("客服")
-            if not neg:
-                neg.append(others[rng.choice(len(others), p=other_p)])
-            if r == 3:
-                cand = [a for a in ASPECTS if a not in neg]
-                pos.append(cand[rng.integers(len(cand))])
-        else:
-            k = 1 + int(rng.random() < 0.45)
-            cand = [a for a in ASPECTS if not (a == "物流" and late[i])]
-            pos = list(rng.choice(cand, size=k, replace=False))
-            if late[i] and r == 4 and rng.random() < 0.5:
-                neg.append("物流")
-        if has_text[i]:
-            texts.append(compose_review(rng, r, str(items[i]), neg, pos))
-            neg_col.append("|".join(neg))
-            pos_col.append("|".join(str(a) for a in pos))
-        else:
-            texts.append(None)
-            neg_col.append("")
-            pos_col.append("")
-    return texts, pd.DataFrame({"neg_aspects": neg_col, "pos_aspects": pos_col})
+        neg, pos = _aspects(u, r, bool(late[i]), bool(lowq[i]), bool(compl[i]))
+        mood = "pos" if r >= 4 else ("neg" if r <= 2 else "neu")
+        if mood != "neu" and next(u) < P_MISMATCH[mood]:  # 文字与评分相反：按反向评分写
+            r, mood = (2, "neg") if mood == "pos" else (5, "pos")
+            neg, pos = (neg + pos, []) if mood == "neg" else ([], pos + neg)
+        mood_col[i] = mood
+        if next(u) < P_SHORT[mood]:
+            texts[i] = compose_short(u, r)
+            continue
+        if r == 4 and not neg and next(u) < P_MILD_NEG_4STAR:
+            rest = [a for a in ASPECTS if a not in pos]
+            neg.append(rest[int(next(u) * len(rest))])
+        texts[i] = compose_review(u, r, str(items[i]), neg, pos)
+        neg_col[i], pos_col[i] = "|".join(neg), "|".join(pos)
+    return texts, pd.DataFrame({"neg_aspects": neg_col, "pos_aspects": pos_col, "text_mood": mood_col})

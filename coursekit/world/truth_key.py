@@ -19,6 +19,7 @@ from coursekit.world import (
     shoppers,
     social,
     supply_policy,
+    text,
 )
 from coursekit.world.catalog import LATE_SUPPLIER_ID
 from coursekit.world.config import (
@@ -242,7 +243,7 @@ def review_truth(world: World) -> dict:
             },
         },
         "aspect_rule": "评分 ≤3 的评论写负面方面（迟到→物流，劣质→质量，投诉→客服，否则随机）；≥4 写 1–2 个正面方面",
-        "lexicon": "coursekit.world.text 中的 POSITIVE_WORDS / NEGATIVE_WORDS / ASPECT_KEYWORDS",
+        "lexicon": "coursekit.world.text 的词表只供生成器自检，第 6 章不得使用（见 truth['review_text']）",
         "low_quality_product_ids": sorted(
             int(i) for i in world.tables["products"].loc[world.tables["products"]["_low_quality"], "product_id"]
         ),
@@ -344,6 +345,7 @@ def build_truth(world: World, event_stats: dict, shapes: dict) -> dict:
         "demand": demand.demand_truth(world),
         "inventory_policy": supply_policy.policy_truth(world),
         "reviews": review_truth(world),
+        "review_text": text.review_text_truth(world.tables["reviews"], world.hidden["review_labels"]),
         "service": service_truth(world),
         "seasonality": seasonality_truth(world),
         "orders_raw": world.raw_faults,
