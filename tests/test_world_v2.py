@@ -19,15 +19,15 @@ UNCHANGED_IN_V2 = ("products.csv", "suppliers.csv", "marketing_spend.csv")
 # 被改动的 v1 表（原因见 datasets/README.md 的 v2 变更记录）：每一张都必须真的变了
 CHANGED_IN_V2 = (
     "customers.csv",  # 购物者类型 → 会员等级
-    "orders.csv.gz",  # 购物者类型：时段、渠道、金额、用券
+    "orders.csv.gz",  # 购物者类型：时段、渠道、金额、用券；质量事故：退款
     "order_items.csv.gz",  # 购物者类型：品类、价位、行数、件数
     "coupons.csv",  # 券面 A/B/n 实验的 7 张券
     "coupon_grants.csv",
     "events.csv.gz",
     "inventory.csv.gz",
     "purchase_orders.csv",
-    "reviews.csv",
-    "service_tickets.csv",
+    "reviews.csv",  # 质量事故的差评；好评返现的假评价
+    "service_tickets.csv",  # 质量事故的“商品质量”投诉
     "surveys.csv",
     "touchpoints.csv.gz",
     "orders_raw.csv",
@@ -43,8 +43,17 @@ V2_KEYS = (
     "journeys",
     "searches",
     "review_text",
+    "quality_incident",
+    "fake_reviews",
 )
-V2_ANSWER_TABLES = ("customer_types", "propensity", "demand", "coupon_ab_potential", "ad_conversion_causes")
+V2_ANSWER_TABLES = (
+    "customer_types",
+    "propensity",
+    "demand",
+    "coupon_ab_potential",
+    "ad_conversion_causes",
+    "fake_reviews",
+)
 
 
 @pytest.fixture(scope="module")

@@ -20,11 +20,16 @@ OTHER_CUM = np.cumsum(list(OTHER_NEG_CAUSE.values()))[:-1]  # 按累积概率选
 
 
 def make_reviews(
-    orders: pd.DataFrame, items: pd.DataFrame, products: pd.DataFrame, rng: np.random.Generator
+    orders: pd.DataFrame,
+    items: pd.DataFrame,
+    products: pd.DataFrame,
+    rng: np.random.Generator,
+    bad_lines: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """生成评价表与每条评价的“真实方面/情感”（答案用）。
 
     ``orders`` 需要 status、delivered_at、late、complaint、_low_quality。
+    ``bad_lines``（v2 故事 4）：额外按订单行算作劣质的 (order_id, product_id)——质量事故期的次品。
     """
     done = orders[(orders["status"] == "已完成") & orders["delivered_at"].notna()]
     p_review = 0.18 + 0.08 * done["late"] + 0.08 * done["_low_quality"]
@@ -33,6 +38,10 @@ def make_reviews(
     lines = items[items["order_id"].isin(done["order_id"])].merge(
         products[["product_id", "subcategory", "_low_quality"]], on="product_id"
     )
+    if bad_lines is not None and len(bad_lines):
+        key = pd.MultiIndex.from_frame(bad_lines[["order_id", "product_id"]])
+        hit = pd.MultiIndex.from_frame(lines[["order_id", "product_id"]]).isin(key)
+        lines["_low_quality"] = lines["_low_quality"].to_numpy() | hit
     lines["_key"] = rng.random(len(lines)) + lines["_low_quality"].to_numpy() * 2
     pick = lines.sort_values(["order_id", "_key"]).groupby("order_id").tail(1).set_index("order_id")
     done = done.set_index("order_id").loc[pick.index].reset_index()

@@ -10,6 +10,8 @@ import pandas as pd
 from coursekit.world import (
     calendar,
     demand,
+    fake_reviews,
+    incident,
     journeys,
     propensity,
     purchases,
@@ -355,6 +357,8 @@ def build_truth(world: World, event_stats: dict, shapes: dict) -> dict:
         "journeys": journeys.journeys_truth(world),
         "searches": searches.searches_truth(world),
         "social": social.social_truth(world),
+        "quality_incident": incident.incident_truth(world),
+        "fake_reviews": fake_reviews.fake_reviews_truth(world),
     }
 
 

@@ -17,6 +17,8 @@ from coursekit.world import (
     demand,
     dirty,
     events,
+    fake_reviews,
+    incident,
     journeys,
     marketing,
     propensity,
@@ -188,6 +190,10 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         items.merge(products[["product_id", "_low_quality"]], on="product_id").groupby("order_id")["_low_quality"].any()
     )
     orders["_low_quality"] = orders["order_id"].map(lowq_orders).fillna(False).astype(bool).to_numpy()
+    # 故事 4：质量事故期内某商品的订单拿到次品（在退款、评价、工单之前）
+    orders, incident_lines, incident_pid = incident.apply_incident(
+        orders, items, products, stream(seed, "quality_incident")
+    )
     orders = _delivery(orders, customers, rng_o)
 
     # 库存：客户主动取消的订单不出库；缺货时整单取消
@@ -201,7 +207,11 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
     orders = _statuses(orders, customer_cancel, stockout_ids, rng_o)
     customers["member_level"] = _member_level(customers, orders)
 
-    reviews_df, review_labels = reviews.make_reviews(orders, items, products, stream(seed, "reviews"))
+    reviews_df, review_labels = reviews.make_reviews(orders, items, products, stream(seed, "reviews"), incident_lines)
+    # 故事 5：好评返现的模板化假评价，插入后按 review_time 重新编号
+    reviews_df, review_labels, fake_answer = fake_reviews.make_fake_reviews(
+        reviews_df, review_labels, orders, items, products, incident_pid, stream(seed, "fake_reviews")
+    )
     tickets = service.make_service_tickets(orders, customers, stream(seed, "tickets"))
     surveys = service.make_surveys(orders, tickets, stream(seed, "surveys"), n_surveys=max(200, len(customers) // 8))
     grants = marketing.make_coupon_grants(grants_raw, orders)
@@ -267,6 +277,8 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         seed=seed,
     )
     world.answers["coupon_ab_potential"] = ab_potential
+    world.answers["fake_reviews"] = fake_answer
+    world.hidden["incident"] = incident_lines
     world.hidden["bot_ids"] = pd.DataFrame({"customer_id": bot_ids})
     world.hidden["inventory_lines"] = lines[["order_id", "day", "sec", "product_idx", "wh_idx", "quantity"]]
     world.hidden["fraud_ids"] = orders.loc[orders["source"] == "异常", ["order_id", "customer_id"]]
