@@ -42,8 +42,16 @@ V2_KEYS = (
     "coupon_ab",
     "journeys",
     "searches",
+    "service_ops",
 )
-V2_ANSWER_TABLES = ("customer_types", "propensity", "demand", "coupon_ab_potential", "ad_conversion_causes")
+V2_ANSWER_TABLES = (
+    "customer_types",
+    "propensity",
+    "demand",
+    "coupon_ab_potential",
+    "ad_conversion_causes",
+    "service_staffing",
+)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from coursekit.world import (
     reviews,
     searches,
     service,
+    service_ops,
     shoppers,
     social,
     supply_policy,
@@ -353,6 +354,7 @@ def build_truth(world: World, event_stats: dict, shapes: dict) -> dict:
         "journeys": journeys.journeys_truth(world),
         "searches": searches.searches_truth(world),
         "social": social.social_truth(world),
+        "service_ops": service_ops.truth(world),
     }
 
 
