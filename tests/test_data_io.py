@@ -39,6 +39,7 @@ EXPECTED_TABLES = {
     "searches",
     "invitations",
     "shares",
+    "agents",  # world v2 客服运营（9.1.3）
 }
 
 

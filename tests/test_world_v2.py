@@ -45,6 +45,7 @@ V2_KEYS = (
     "review_text",
     "quality_incident",
     "fake_reviews",
+    "service_ops",
 )
 V2_ANSWER_TABLES = (
     "customer_types",
@@ -53,6 +54,7 @@ V2_ANSWER_TABLES = (
     "coupon_ab_potential",
     "ad_conversion_causes",
     "fake_reviews",
+    "service_staffing",
 )
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from coursekit.world.calendar import day_index, promo_multiplier
 from coursekit.world.config import DAYS, END
+from coursekit.world.service_ops import ServiceOps
 
 CSAT_INTERCEPT = 4.75
 CSAT_SLOPE_LOG2 = -0.42  # 每当 log2(1 + 首响分钟/10) 增加 1，CSAT 期望下降 0.42 分
@@ -31,8 +32,14 @@ def _response_minutes(rng: np.random.Generator, created: pd.Series, channel: np.
     return np.round(median * np.exp(rng.normal(0, 0.9, len(hour))), 1)
 
 
-def make_service_tickets(orders: pd.DataFrame, customers: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """工单表：投诉来自迟到/劣质订单，售后来自退款订单，咨询随机发生（部分没有订单）。"""
+def make_service_tickets(
+    orders: pd.DataFrame, customers: pd.DataFrame, rng: np.random.Generator, ops: ServiceOps | None = None
+) -> pd.DataFrame:
+    """工单表：投诉来自迟到/劣质订单，售后来自退款订单，咨询随机发生（部分没有订单）。
+
+    ``ops``（v2）：客服运营模型。给了它，首次响应改由排队模型算（tickets 流的抽样次序不变），
+    并加上 agent_id、handle_minutes 两列。
+    """
     o = orders
     compl = o[o["complaint"].to_numpy()]
     refund = o[o["status"] == "已退款"]
@@ -86,8 +93,11 @@ def make_service_tickets(orders: pd.DataFrame, customers: pd.DataFrame, rng: np.
     t = t[t["created_at"] <= END + pd.Timedelta(hours=23, minutes=59)].reset_index(drop=True)
     n = len(t)
     channel = np.array(TICKET_CHANNELS)[rng.choice(3, n, p=[0.72, 0.2, 0.08])]
-    frm = _response_minutes(rng, t["created_at"], channel)
     typ = t["ticket_type"].to_numpy()
+    if ops is None:
+        frm = _response_minutes(rng, t["created_at"], channel)
+    else:  # 与 _response_minutes 同样的一次 N(0, 0.9) 抽样，保持 tickets 流后面的随机数不变
+        frm = ops.first_response(t["created_at"], channel, typ, rng.normal(0, 0.9, n))
     res_med = np.select([typ == "咨询", typ == "投诉"], [3.0, 26.0], 40.0)
     res_h = res_med * np.exp(rng.normal(0, 0.8, n)) + frm / 60
     resolved = rng.random(n) < np.clip(0.97 - 0.06 * np.log2(1 + frm / 10), 0.5, 0.99)
@@ -114,6 +124,7 @@ def make_service_tickets(orders: pd.DataFrame, customers: pd.DataFrame, rng: np.
             "resolved": resolved,
             "resolved_at": resolved_at.where(resolved).to_numpy(),
             "csat": pd.array(np.where(rated, csat, 0), dtype="Int64"),
+            **({} if ops is None else ops.ticket_cols),
         }
     )
     out.loc[~rated, "csat"] = pd.NA

@@ -18,6 +18,7 @@ from coursekit.world import (
     reviews,
     searches,
     service,
+    service_ops,
     shoppers,
     social,
     supply_policy,
@@ -359,6 +360,7 @@ def build_truth(world: World, event_stats: dict, shapes: dict) -> dict:
         "social": social.social_truth(world),
         "quality_incident": incident.incident_truth(world),
         "fake_reviews": fake_reviews.fake_reviews_truth(world),
+        "service_ops": service_ops.truth(world),
     }
 
 

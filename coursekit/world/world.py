@@ -26,6 +26,7 @@ from coursekit.world import (
     reviews,
     searches,
     service,
+    service_ops,
     shoppers,
     social,
     supply,
@@ -212,7 +213,8 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
     reviews_df, review_labels, fake_answer = fake_reviews.make_fake_reviews(
         reviews_df, review_labels, orders, items, products, incident_pid, stream(seed, "fake_reviews")
     )
-    tickets = service.make_service_tickets(orders, customers, stream(seed, "tickets"))
+    ops = service_ops.ServiceOps(stream(seed, "service_ops"), service_ops.shop_factor(scale))
+    tickets = service.make_service_tickets(orders, customers, stream(seed, "tickets"), ops)
     surveys = service.make_surveys(orders, tickets, stream(seed, "surveys"), n_surveys=max(200, len(customers) // 8))
     grants = marketing.make_coupon_grants(grants_raw, orders)
     # 故事 9：券面 A/B/n 实验（追加的券在 apply_coupons 之后才加入目录，不影响 v1 订单）
@@ -254,6 +256,7 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         "touchpoints": touch,
         "service_tickets": tickets,
         "surveys": surveys,
+        "agents": ops.agents,
         "orders_raw": orders_raw,
         "ad_touches": jr["ad_touches"],
         "ad_conversions": jr["ad_conversions"],
@@ -279,6 +282,7 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
     world.answers["coupon_ab_potential"] = ab_potential
     world.answers["fake_reviews"] = fake_answer
     world.hidden["incident"] = incident_lines
+    world.answers["service_staffing"] = ops.staffing  # v2 故事：客服排班与 Erlang C 需求
     world.hidden["bot_ids"] = pd.DataFrame({"customer_id": bot_ids})
     world.hidden["inventory_lines"] = lines[["order_id", "day", "sec", "product_idx", "wh_idx", "quantity"]]
     world.hidden["fraud_ids"] = orders.loc[orders["source"] == "异常", ["order_id", "customer_id"]]
