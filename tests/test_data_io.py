@@ -39,6 +39,7 @@ EXPECTED_TABLES = {
     "searches",
     "invitations",
     "shares",
+    "winback_grants",  # world v2 故事 13
 }
 
 

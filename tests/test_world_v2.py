@@ -42,8 +42,16 @@ V2_KEYS = (
     "coupon_ab",
     "journeys",
     "searches",
+    "winback",
 )
-V2_ANSWER_TABLES = ("customer_types", "propensity", "demand", "coupon_ab_potential", "ad_conversion_causes")
+V2_ANSWER_TABLES = (
+    "customer_types",
+    "propensity",
+    "demand",
+    "coupon_ab_potential",
+    "ad_conversion_causes",
+    "winback_uplift",
+)
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from coursekit.world import (
     shoppers,
     social,
     supply_policy,
+    winback,
 )
 from coursekit.world.catalog import LATE_SUPPLIER_ID
 from coursekit.world.config import (
@@ -353,6 +354,7 @@ def build_truth(world: World, event_stats: dict, shapes: dict) -> dict:
         "journeys": journeys.journeys_truth(world),
         "searches": searches.searches_truth(world),
         "social": social.social_truth(world),
+        "winback": winback.winback_truth(world),
     }
 
 
