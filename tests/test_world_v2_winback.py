@@ -183,3 +183,13 @@ def test_qini_of_t_learner_vs_truth(model, uplift):
     rand = np.arange(1, len(tau) + 1) * tau.mean()
     auuc = (cum(model["score"]) - rand).sum() / (cum(tau) - rand).sum()
     assert 0.3 <= auuc <= 0.8, auuc
+
+
+def test_realised_effect_by_true_segment(grants, uplift):
+    """按真实类型分组看实验结果：勿扰者发券后下单率明显更低，可说服者明显更高，必买与无望差不多。"""
+    g = grants.merge(uplift[["customer_id", "segment"]], on="customer_id")
+    rate = g.groupby(["segment", "group"])["converted"].mean().unstack()
+    diff = rate["实验组"] - rate["对照组"]
+    assert diff["勿扰"] < -0.08, diff.round(3).to_dict()
+    assert diff["可说服"] > 0.12, diff.round(3).to_dict()
+    assert abs(diff["必买"]) < 0.10 and abs(diff["无望"]) < 0.04, diff.round(3).to_dict()
