@@ -40,6 +40,7 @@ EXPECTED_TABLES = {
     "invitations",
     "shares",
     "agents",  # world v2 客服运营（9.1.3）
+    "winback_grants",  # world v2 故事 13
 }
 
 

@@ -46,6 +46,7 @@ V2_KEYS = (
     "quality_incident",
     "fake_reviews",
     "service_ops",
+    "winback",
 )
 V2_ANSWER_TABLES = (
     "customer_types",
@@ -55,6 +56,7 @@ V2_ANSWER_TABLES = (
     "ad_conversion_causes",
     "fake_reviews",
     "service_staffing",
+    "winback_uplift",
 )
 
 

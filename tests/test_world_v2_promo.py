@@ -111,4 +111,6 @@ def test_tiny_builds_with_story(tmp_path):
     generate("tiny", out_dir=tmp_path / "tiny")
     g = load("coupon_ab_grants", "tiny", root=tmp_path)
     assert set(g["arm"]) == {"对照", *ARMS}, "tiny 也应有对照 + 7 个臂"
-    assert len(load("coupons", "tiny", root=tmp_path)) == 21, "coupons 追加了 7 张实验券"
+    cp = load("coupons", "tiny", root=tmp_path)
+    assert (cp["campaign"] == "券面实验").sum() == 7, "coupons 追加了 7 张实验券"
+    assert cp.loc[cp["campaign"] == "券面实验", "coupon_id"].tolist() == list(range(15, 22))

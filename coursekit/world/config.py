@@ -32,10 +32,14 @@ EXPERIMENT_DAYS = 14
 # 故事 9：券面设计 A/B/n 实验
 COUPON_AB_DATE = pd.Timestamp("2024-04-08")
 COUPON_AB_DAYS = 14
+# 故事 13：挽回实验（发券日与结果窗口；在 CHURN_CUTOFF 之后、优惠券实验之前，远离 propensity 的 12 月窗口）
+WINBACK_DATE = pd.Timestamp("2024-08-01")
+WINBACK_DAYS = 30
 # 所有实验的窗口（开始, 天数）：互不重叠
 EXPERIMENT_WINDOWS = {
     "coupon_experiment": (EXPERIMENT_DATE, EXPERIMENT_DAYS),
     "coupon_ab": (COUPON_AB_DATE, COUPON_AB_DAYS),
+    "winback": (WINBACK_DATE, WINBACK_DAYS),
 }
 _w = sorted(EXPERIMENT_WINDOWS.values())
 assert all(a + pd.Timedelta(days=n) <= b for (a, n), (b, _) in zip(_w[:-1], _w[1:], strict=True)), "实验窗口不能重叠"

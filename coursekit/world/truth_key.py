@@ -23,6 +23,7 @@ from coursekit.world import (
     social,
     supply_policy,
     text,
+    winback,
 )
 from coursekit.world.catalog import LATE_SUPPLIER_ID
 from coursekit.world.config import (
@@ -361,6 +362,7 @@ def build_truth(world: World, event_stats: dict, shapes: dict) -> dict:
         "quality_incident": incident.incident_truth(world),
         "fake_reviews": fake_reviews.fake_reviews_truth(world),
         "service_ops": service_ops.truth(world),
+        "winback": winback.winback_truth(world),
     }
 
 

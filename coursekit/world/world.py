@@ -30,6 +30,7 @@ from coursekit.world import (
     shoppers,
     social,
     supply,
+    winback,
 )
 from coursekit.world.config import (
     DAYS,
@@ -200,12 +201,24 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
     # 库存：客户主动取消的订单不出库；缺货时整单取消
     fraud = (orders["source"] == "异常").to_numpy()
     customer_cancel = rng_o.random(len(orders)) < np.where(fraud, 0.2, 0.035)
+    # 故事 13：挽回实验追加的订单按时间插入、订单号重排；它们的随机数全部来自 "winback" 流
+    rng_wb = stream(seed, "winback")
+    wb = winback.apply(orders, items, customer_cancel, customers, products, state, rng_wb)
+    orders, items, customer_cancel = wb["orders"], wb["order_items"], wb["customer_cancel"]
+    added = (orders["source"] == winback.SOURCE).to_numpy()
+    # 挽回订单只重排 2024-08 以后的订单号；质量事故的订单行（4–6 月）必须仍然指向原来的订单
+    assert pd.MultiIndex.from_frame(incident_lines[["order_id", "product_id"]]).isin(
+        pd.MultiIndex.from_frame(items[["order_id", "product_id"]])
+    ).all(), "挽回实验重排订单号后，质量事故的订单行对不上了"
     ship = orders.loc[~customer_cancel, ["order_id", "day", "sec", "warehouse"]]
     lines = items.merge(ship, on="order_id")
     lines["product_idx"] = lines["product_id"].map(pd.Series(np.arange(len(products)), index=products["product_id"]))
     lines["wh_idx"] = lines["warehouse"].map({w: i for i, w in enumerate(WAREHOUSES)})
     inventory, pos, stockout_ids = supply.simulate_inventory(lines, products, suppliers, stream(seed, "inventory"))
-    orders = _statuses(orders, customer_cancel, stockout_ids, rng_o)
+    # 原有订单与追加订单分开抽退款（原有订单仍用 orders 流的同一串随机数）
+    parts = [_statuses(orders[~added], customer_cancel[~added], stockout_ids, rng_o)]
+    parts.append(_statuses(orders[added], customer_cancel[added], stockout_ids, rng_wb))
+    orders = pd.concat(parts).sort_values("order_id").reset_index(drop=True)
     customers["member_level"] = _member_level(customers, orders)
 
     reviews_df, review_labels = reviews.make_reviews(orders, items, products, stream(seed, "reviews"), incident_lines)
@@ -219,7 +232,7 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
     grants = marketing.make_coupon_grants(grants_raw, orders)
     # 故事 9：券面 A/B/n 实验（追加的券在 apply_coupons 之后才加入目录，不影响 v1 订单）
     ab_grants, ab_potential = coupon_ab.simulate(customers, orders, sc.n_customers, stream(seed, "coupon_ab"))
-    coupons = pd.concat([coupons, coupon_ab.coupon_rows()], ignore_index=True)
+    coupons = pd.concat([coupons, coupon_ab.coupon_rows(), winback.coupon_row()], ignore_index=True)
     spend = marketing.make_marketing_spend(
         customers[customers["customer_id"] <= sc.n_customers], stream(seed, "marketing"), sc.n_customers / 20_000
     )
@@ -264,6 +277,7 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         "searches": search_log,
         "invitations": soc["invitations"],
         "shares": soc["shares"],
+        "winback_grants": wb["grants"],
     }
     hidden = {"params": state, "grants_raw": grants_raw, "pairs": pairs, "review_labels": review_labels}
     hidden["journeys_potential"] = jr["potential_q2"]
@@ -283,6 +297,7 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
     world.answers["fake_reviews"] = fake_answer
     world.hidden["incident"] = incident_lines
     world.answers["service_staffing"] = ops.staffing  # v2 故事：客服排班与 Erlang C 需求
+    world.answers["winback_uplift"] = wb["uplift"]
     world.hidden["bot_ids"] = pd.DataFrame({"customer_id": bot_ids})
     world.hidden["inventory_lines"] = lines[["order_id", "day", "sec", "product_idx", "wh_idx", "quantity"]]
     world.hidden["fraud_ids"] = orders.loc[orders["source"] == "异常", ["order_id", "customer_id"]]

@@ -90,6 +90,73 @@ def coupon_targeting(
     }
 
 
+# ---- 挽回定向（故事 13 / 15，第 9.3.2、10.4 节）----
+def winback_targeting(customer_ids: Iterable[int], scale: str = "small", *, root: str | Path | None = None) -> dict:
+    """给这批客户发挽回专享券（2024-08-01，30 天窗口），真实会多出多少订单与毛利（期望值）。
+
+    用答案表 truth_winback_uplift 里每位入组客户的 p0（不发）、p1（发）相减求和，所以是这个世界里
+    精确的期望增量，不是估计。客户须是挽回实验的入组客户（winback_grants 里的 customer_id，两组都可以）。
+    同时给出两个基准：``all``（世界自己的做法：给全部入组客户发）和 ``best``（同样人数下按真实个体效应
+    挑人的上限），以及 ``random``（同样人数随机挑的期望）和 ``share_of_best``（你的增量订单 / 上限）。
+    毛利 = 30% × 订单原价 × 增量概率 − 券成本（用券的期望）− 每条 0.05 元短信。
+
+    示例::
+
+        >>> r = winback_targeting([])
+        >>> r["n"], r["incremental_orders"]
+        (0, 0.0)
+        >>> winback_targeting([1, 1])
+        Traceback (most recent call last):
+        ...
+        ValueError: customer_ids 里有重复的客户（同一人只能发一次），例如 1
+        >>> winback_targeting("123")
+        Traceback (most recent call last):
+        ...
+        ValueError: customer_ids 须是客户编号（整数）的列表或数组，收到 str
+    """
+    import numpy as np
+    import pandas as pd
+
+    from helpers.data import truth_table
+
+    if isinstance(customer_ids, (str, bytes, Mapping)) or not isinstance(customer_ids, Iterable):
+        raise ValueError(f"customer_ids 须是客户编号（整数）的列表或数组，收到 {type(customer_ids).__name__}")
+    raw = np.asarray(list(customer_ids))
+    if len(raw) and not (np.issubdtype(raw.dtype, np.integer) and raw.ndim == 1):
+        raise ValueError(f"customer_ids 须是客户编号（整数）的一维列表或数组，收到元素类型 {raw.dtype}")
+    ids = pd.Index(raw.astype(np.int64))
+    if ids.has_duplicates:
+        raise ValueError(f"customer_ids 里有重复的客户（同一人只能发一次），例如 {int(ids[ids.duplicated()][0])}")
+    up = truth_table("winback_uplift", scale=scale, root=root).set_index("customer_id")
+    missing = ids.difference(up.index)
+    if len(missing):
+        raise ValueError(f"customer_ids 中有 {len(missing)} 位不是挽回实验的入组客户，例如 {int(missing[0])}")
+    k = len(ids)
+    sub = up.loc[ids]
+    best = up.sort_values("tau", ascending=False, kind="stable").head(k)
+
+    def _sums(d: pd.DataFrame) -> dict:
+        return {
+            "n": int(len(d)),
+            "incremental_orders": round(float(d["tau"].sum()), 2),
+            "incremental_margin": round(float(d["inc_margin"].sum()), 2),
+        }
+
+    out = _sums(sub)
+    out["orders_if_sent"] = round(float(sub["p1"].sum()), 2)
+    out["orders_if_not"] = round(float(sub["p0"].sum()), 2)
+    out["all"] = _sums(up)
+    out["best"] = _sums(best)
+    out["random"] = {
+        "n": k,
+        "incremental_orders": round(float(up["tau"].mean() * k), 2),
+        "incremental_margin": round(float(up["inc_margin"].mean() * k), 2),
+    }
+    b = out["best"]["incremental_orders"]
+    out["share_of_best"] = round(out["incremental_orders"] / b, 4) if b > 0 else float("nan")
+    return out
+
+
 # ---- 广告预算（第 8.3 节，journeys）------------------------------------------------
 
 
@@ -127,4 +194,4 @@ def ad_budget(spend_by_channel: Mapping[str, float], scale: str = "small") -> pd
     return pd.Series(values, index=list(AD_CHANNELS), name="incremental_conversions")
 
 
-__all__ = ["ad_budget", "coupon_targeting", "inventory_policy"]
+__all__ = ["ad_budget", "coupon_targeting", "inventory_policy", "winback_targeting"]

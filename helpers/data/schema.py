@@ -343,6 +343,22 @@ TABLES: dict[str, TableSpec] = {
             gzip=True,
             description="商品分享及其带来的点击与成交",
         ),
+        TableSpec(
+            "winback_grants",
+            {
+                "grant_id": "int",
+                "customer_id": "int",
+                "group": "cat",
+                "coupon_id": "Int64",
+                "sent_at": "datetime",
+                "recency_days": "int",
+                "converted": "bool",
+                "redeemed": "bool",
+                "order_id": "Int64",
+            },
+            ("grant_id",),
+            description="挽回实验的发放记录（2024-08-01 发券，30 天窗口；1:1 随机）",
+        ),
     ]
 }
 
