@@ -20,7 +20,7 @@ UNCHANGED_IN_V2 = ("products.csv", "suppliers.csv", "marketing_spend.csv")
 CHANGED_IN_V2 = (
     "customers.csv",  # 购物者类型 → 会员等级
     "orders.csv.gz",  # 购物者类型：时段、渠道、金额、用券
-    "order_items.csv.gz",  # 购物者类型：品类、价位、行数、件数
+    "order_items.csv.gz",  # 购物者类型：品类、价位、行数、件数；故事 10 促销
     "coupons.csv",  # 券面 A/B/n 实验的 7 张券
     "coupon_grants.csv",
     "events.csv.gz",
@@ -42,8 +42,16 @@ V2_KEYS = (
     "coupon_ab",
     "journeys",
     "searches",
+    "promotions",
 )
-V2_ANSWER_TABLES = ("customer_types", "propensity", "demand", "coupon_ab_potential", "ad_conversion_causes")
+V2_ANSWER_TABLES = (
+    "customer_types",
+    "propensity",
+    "demand",
+    "coupon_ab_potential",
+    "ad_conversion_causes",
+    "promotion_effects",
+)
 
 
 @pytest.fixture(scope="module")

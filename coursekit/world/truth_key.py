@@ -11,6 +11,7 @@ from coursekit.world import (
     calendar,
     demand,
     journeys,
+    promotions,
     propensity,
     purchases,
     reviews,
@@ -353,6 +354,7 @@ def build_truth(world: World, event_stats: dict, shapes: dict) -> dict:
         "journeys": journeys.journeys_truth(world),
         "searches": searches.searches_truth(world),
         "social": social.social_truth(world),
+        "promotions": promotions.promotions_truth(world),
     }
 
 

@@ -327,6 +327,21 @@ TABLES: dict[str, TableSpec] = {
             gzip=True,
             description="商品分享及其带来的点击与成交",
         ),
+        TableSpec(
+            "promotions",
+            {
+                "promotion_id": "str",
+                "promotion_name": "str",
+                "promo_type": "cat",
+                "product_id": "int",
+                "start_date": "date",
+                "end_date": "date",
+                "price_factor": "float",
+                "rule": "str",
+            },
+            ("promotion_id",),
+            description="2024 上半年的单品促销活动（限时抢购、买一赠一）",
+        ),
     ]
 }
 
