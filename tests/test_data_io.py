@@ -20,6 +20,7 @@ EXPECTED_TABLES = {
     "orders",
     "order_items",
     "coupon_ab_grants",  # world v2 故事 9
+    "promotions",  # world v2 故事 10
     "events",
     "reviews",
     "inventory",

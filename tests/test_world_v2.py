@@ -21,6 +21,8 @@ CHANGED_IN_V2 = (
     "customers.csv",  # 购物者类型 → 会员等级
     "orders.csv.gz",  # 购物者类型：时段、渠道、金额、用券；质量事故：退款
     "order_items.csv.gz",  # 购物者类型：品类、价位、行数、件数
+    "orders.csv.gz",  # 购物者类型：时段、渠道、金额、用券
+    "order_items.csv.gz",  # 购物者类型：品类、价位、行数、件数；故事 10 促销
     "coupons.csv",  # 券面 A/B/n 实验的 7 张券
     "coupon_grants.csv",
     "events.csv.gz",
@@ -47,6 +49,7 @@ V2_KEYS = (
     "fake_reviews",
     "service_ops",
     "winback",
+    "promotions",
 )
 V2_ANSWER_TABLES = (
     "customer_types",
@@ -57,6 +60,7 @@ V2_ANSWER_TABLES = (
     "fake_reviews",
     "service_staffing",
     "winback_uplift",
+    "promotion_effects",
 )
 
 

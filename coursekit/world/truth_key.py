@@ -13,6 +13,7 @@ from coursekit.world import (
     fake_reviews,
     incident,
     journeys,
+    promotions,
     propensity,
     purchases,
     reviews,
@@ -363,6 +364,7 @@ def build_truth(world: World, event_stats: dict, shapes: dict) -> dict:
         "fake_reviews": fake_reviews.fake_reviews_truth(world),
         "service_ops": service_ops.truth(world),
         "winback": winback.winback_truth(world),
+        "promotions": promotions.promotions_truth(world),
     }
 
 

@@ -21,6 +21,7 @@ from coursekit.world import (
     incident,
     journeys,
     marketing,
+    promotions,
     propensity,
     purchases,
     reviews,
@@ -184,6 +185,10 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         customers, params, [natural, exp_orders, fraud_orders], treated_ids, rng_o, stream(seed, "shopper_types/orders")
     )
     items, pairs = baskets.make_order_items(orders, products, orders["_tier"].to_numpy(), stream(seed, "baskets"))
+    # v2 故事 7：真实需求（不抽随机数；是没有故事 10 促销时的期望）
+    exp = demand.expected_demand(customers, state, natural, grants_raw, orders, products, pairs)
+    # v2 故事 10：2024 上半年的单品促销，改动订单行（在算订单金额与库存之前）
+    items, promos, promo_book = promotions.apply_promotions(items, orders, products, exp, stream(seed, "promotions"))
     gross = items.assign(v=items["quantity"] * items["unit_price"]).groupby("order_id")["v"].sum()
     orders["gross_amount"] = orders["order_id"].map(gross).round(2).to_numpy()
     coupons = marketing.make_coupons()
@@ -278,6 +283,7 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         "invitations": soc["invitations"],
         "shares": soc["shares"],
         "winback_grants": wb["grants"],
+        "promotions": promos,
     }
     hidden = {"params": state, "grants_raw": grants_raw, "pairs": pairs, "review_labels": review_labels}
     hidden["journeys_potential"] = jr["potential_q2"]
@@ -301,9 +307,8 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
     world.hidden["bot_ids"] = pd.DataFrame({"customer_id": bot_ids})
     world.hidden["inventory_lines"] = lines[["order_id", "day", "sec", "product_idx", "wh_idx", "quantity"]]
     world.hidden["fraud_ids"] = orders.loc[orders["source"] == "异常", ["order_id", "customer_id"]]
-    # v2 故事 7：真实需求（不抽随机数）
-    exp = demand.expected_demand(customers, state, natural, grants_raw, orders, products, pairs)
     world.hidden["expected_demand"] = exp
+    world.answers["promotion_effects"] = promotions.effects_table(items, orders, products, promo_book, exp)
     world.answers["demand"] = demand.demand_answer_table(exp, products)
     world.answers["customer_types"] = shoppers.customer_types_table(state)
     world.answers["propensity"] = propensity.propensity_table(state, orders)

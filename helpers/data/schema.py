@@ -359,6 +359,21 @@ TABLES: dict[str, TableSpec] = {
             ("grant_id",),
             description="挽回实验的发放记录（2024-08-01 发券，30 天窗口；1:1 随机）",
         ),
+        TableSpec(
+            "promotions",
+            {
+                "promotion_id": "str",
+                "promotion_name": "str",
+                "promo_type": "cat",
+                "product_id": "int",
+                "start_date": "date",
+                "end_date": "date",
+                "price_factor": "float",
+                "rule": "str",
+            },
+            ("promotion_id",),
+            description="2024 上半年的单品促销活动（限时抢购、买一赠一）",
+        ),
     ]
 }
 
