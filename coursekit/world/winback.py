@@ -240,6 +240,8 @@ def _build_orders(
     o["pay_amount"] = np.round(o["gross_amount"] - o["discount_amount"], 2)
     lowq = items.merge(products[["product_id", "_low_quality"]], on="product_id").groupby("order_id")["_low_quality"]
     o["_low_quality"] = o["order_id"].map(lowq.any()).fillna(False).astype(bool).to_numpy()
+    if "_incident" in orders.columns:  # 故事 4 的质量事故在 4–6 月，8 月的挽回订单不受影响
+        o["_incident"] = False
     o = _delivery(o, customers, rng)
     return o[list(orders.columns)], items
 
