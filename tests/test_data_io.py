@@ -39,6 +39,10 @@ EXPECTED_TABLES = {
     "searches",
     "invitations",
     "shares",
+    # world v2 故事 8：承运商与发货
+    "carriers",
+    "carrier_rates",
+    "shipments",
 }
 
 

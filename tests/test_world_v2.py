@@ -42,6 +42,9 @@ V2_KEYS = (
     "coupon_ab",
     "journeys",
     "searches",
+    "carriers",
+    "supply_costs",
+    "disruption",
 )
 V2_ANSWER_TABLES = ("customer_types", "propensity", "demand", "coupon_ab_potential", "ad_conversion_causes")
 

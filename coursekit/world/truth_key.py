@@ -9,7 +9,9 @@ import pandas as pd
 
 from coursekit.world import (
     calendar,
+    carriers,
     demand,
+    disruption,
     journeys,
     propensity,
     purchases,
@@ -343,6 +345,9 @@ def build_truth(world: World, event_stats: dict, shapes: dict) -> dict:
         "supply": supply_truth(world),
         "demand": demand.demand_truth(world),
         "inventory_policy": supply_policy.policy_truth(world),
+        "carriers": carriers.carriers_truth(world),
+        "supply_costs": supply_policy.costs_truth(world),
+        "disruption": disruption.disruption_truth(world),
         "reviews": review_truth(world),
         "service": service_truth(world),
         "seasonality": seasonality_truth(world),
