@@ -110,15 +110,17 @@ def plan_shipments(
     orders: pd.DataFrame, customers: pd.DataFrame, items: pd.DataFrame, rng: np.random.Generator
 ) -> pd.DataFrame:
     """给每张订单（取消之前）定承运商、出库时间和运费。须在 world._statuses 之前调用（那时 late 与 delivered_at 还是全的）。"""
-    cust = customers.set_index("customer_id")
-    tier = orders["customer_id"].map(cust["city_tier"]).to_numpy()
-    tier_idx = pd.Index(CITY_TIERS).get_indexer(tier)
+    # 先在客户表（行少）上编码，再按位置取，避免对每张订单做字符串映射
+    cpos = pd.Index(customers["customer_id"]).get_indexer(orders["customer_id"])
+    tier_idx = pd.Index(CITY_TIERS).get_indexer(customers["city_tier"])[cpos]
+    prov_codes, prov_names = pd.factorize(customers["province"], sort=True)
+    wh = pd.Categorical(orders["warehouse"])
     post = carrier_posterior(tier_idx, _late_prob(orders), orders["late"].to_numpy(bool))
     n = len(orders)
     u = rng.random(n)
     ci = np.minimum((u[:, None] > np.cumsum(post, axis=1)).sum(axis=1), len(CARRIERS) - 1)
     day = orders["day"].to_numpy()
-    mean_h = orders["warehouse"].map(PROCESSING_MEAN_HOURS).to_numpy(float)
+    mean_h = np.array([PROCESSING_MEAN_HOURS[c] for c in wh.categories])[wh.codes]
     mean_h = mean_h * (1.0 + PROCESSING_PROMO_SLOWDOWN * (promo_multiplier()[day] - 1.0).clip(min=0))
     hours = rng.gamma(PROCESSING_SHAPE, mean_h / PROCESSING_SHAPE)
     shipped = orders["order_time"] + pd.to_timedelta(np.round(hours * 3600), unit="s")
@@ -137,8 +139,8 @@ def plan_shipments(
         {
             "order_id": orders["order_id"].to_numpy(),
             "carrier_id": np.array([c[0] for c in CARRIERS], np.int64)[ci],
-            "warehouse": orders["warehouse"].to_numpy(),
-            "province": orders["customer_id"].map(cust["province"]).to_numpy(),
+            "warehouse": wh,
+            "province": pd.Categorical.from_codes(prov_codes[cpos], categories=prov_names),
             "shipped_at": shipped.to_numpy(),
             "shipping_cost": cost,
             "ship_day": ship_day,
