@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,14 +34,13 @@ class Disruption:
     transit_days: int  # 承诺交期里最后几天是运输（已发出的货不受停工影响）
     cause: str
 
-    @property
-    def start_day(self) -> int:
-        return int((self.start - DAYS[0]).days)
+    start_day: int = field(init=False)  # 停工第一天的天序号
+    end_day: int = field(init=False)  # 停工结束后的第一天（不含）
 
-    @property
-    def end_day(self) -> int:
-        """停工结束后的第一天（不含）。"""
-        return self.start_day + self.days
+    def __post_init__(self) -> None:
+        # 每次盘点都要用，先算好（frozen dataclass 只能这样赋值）
+        object.__setattr__(self, "start_day", int((self.start - DAYS[0]).days))
+        object.__setattr__(self, "end_day", self.start_day + self.days)
 
 
 DISRUPTION = Disruption(
@@ -65,7 +64,7 @@ def affected_suppliers(suppliers: pd.DataFrame, dis: Disruption = DISRUPTION) ->
 
 def shutdown_extra_days(day: int, arrive: np.ndarray, affected: np.ndarray, dis: Disruption | None) -> np.ndarray:
     """第 ``day`` 天下的采购单因停工顺延的天数（``arrive`` 为原定到货日序号，``affected`` 是否停工地区的供应商）。"""
-    if dis is None:
+    if dis is None or not affected.any():
         return np.zeros(len(arrive), np.int64)
     s, e = dis.start_day, dis.end_day
     hit = affected & (arrive - dis.transit_days >= s) & (day < e)
