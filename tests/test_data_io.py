@@ -42,6 +42,10 @@ EXPECTED_TABLES = {
     "shares",
     "agents",  # world v2 客服运营（9.1.3）
     "winback_grants",  # world v2 故事 13
+    # world v2 故事 8：承运商与发货
+    "carriers",
+    "carrier_rates",
+    "shipments",
 }
 
 

@@ -50,6 +50,9 @@ V2_KEYS = (
     "service_ops",
     "winback",
     "promotions",
+    "carriers",
+    "supply_costs",
+    "disruption",
 )
 V2_ANSWER_TABLES = (
     "customer_types",

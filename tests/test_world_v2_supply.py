@@ -104,6 +104,17 @@ def test_oracle_reproduces_shipped_inventory(oracle_default, inventory, key):
     assert oracle_default["unmet_units"] == int(inv["unmet_qty"].sum()), "未满足件数完全一致"
     assert oracle_default["holding_cost"] == pytest.approx(_holding_cost_2024(inventory), abs=0.01), "持有成本 ±0.01"
     assert key["inventory_policy"]["service_z"] == 1.65
+    # 故事 8：采购与运输成本同一口径（2024 年下单的采购单、2024 年出库的发货）
+    po = load("purchase_orders", "small")
+    sh = load("shipments", "small")
+    assert oracle_default["purchase_cost"] == pytest.approx(
+        po.loc[po["order_date"] >= "2024-01-01", "total_cost"].sum()
+    )
+    assert oracle_default["transport_cost"] == pytest.approx(
+        sh.loc[sh["shipped_at"] >= "2024-01-01", "shipping_cost"].sum()
+    )
+    for k in ("holding_cost", "purchase_cost", "transport_cost", "total_cost"):
+        assert oracle_default[k] == pytest.approx(key["supply_costs"][k], abs=0.01), f"oracle 与 truth 的 {k} 一致"
 
 
 def test_oracle_higher_service_z_trades_holding_for_stockouts(oracle_default):

@@ -9,9 +9,11 @@ import pandas as pd
 
 from coursekit.world import (
     calendar,
+    carriers,
     demand,
     fake_reviews,
     incident,
+    disruption,
     journeys,
     promotions,
     propensity,
@@ -349,6 +351,9 @@ def build_truth(world: World, event_stats: dict, shapes: dict) -> dict:
         "supply": supply_truth(world),
         "demand": demand.demand_truth(world),
         "inventory_policy": supply_policy.policy_truth(world),
+        "carriers": carriers.carriers_truth(world),
+        "supply_costs": supply_policy.costs_truth(world),
+        "disruption": disruption.disruption_truth(world),
         "reviews": review_truth(world),
         "review_text": text.review_text_truth(world.tables["reviews"], world.hidden["review_labels"]),
         "service": service_truth(world),

@@ -12,6 +12,7 @@ import pandas as pd
 
 from coursekit.world import (
     baskets,
+    carriers,
     catalog,
     coupon_ab,
     demand,
@@ -53,7 +54,7 @@ class World:
     """一次模拟的全部产物。"""
 
     tables: dict[str, pd.DataFrame]
-    hidden: dict[str, pd.DataFrame] = field(default_factory=dict)
+    hidden: dict[str, pd.DataFrame | dict] = field(default_factory=dict)
     event_users: pd.DataFrame | None = None
     buy_lines: pd.DataFrame | None = None
     products_full: pd.DataFrame | None = None
@@ -219,7 +220,13 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
     lines = items.merge(ship, on="order_id")
     lines["product_idx"] = lines["product_id"].map(pd.Series(np.arange(len(products)), index=products["product_id"]))
     lines["wh_idx"] = lines["warehouse"].map({w: i for i, w in enumerate(WAREHOUSES)})
-    inventory, pos, stockout_ids = supply.simulate_inventory(lines, products, suppliers, stream(seed, "inventory"))
+    # 故事 8b：供应中断改了到货日；反事实（没有停工）只在构建时跑停工那几周
+    cf: dict = {}
+    inventory, pos, stockout_ids = supply.simulate_inventory(
+        lines, products, suppliers, stream(seed, "inventory"), counterfactual=cf
+    )
+    # 故事 8a：承运商与发货（在 _statuses 之前，每张订单都定好承运商）
+    ship_plan = carriers.plan_shipments(orders, customers, items, stream(seed, "carriers"))
     # 原有订单与追加订单分开抽退款（原有订单仍用 orders 流的同一串随机数）
     parts = [_statuses(orders[~added], customer_cancel[~added], stockout_ids, rng_o)]
     parts.append(_statuses(orders[added], customer_cancel[added], stockout_ids, rng_wb))
@@ -284,11 +291,16 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
         "shares": soc["shares"],
         "winback_grants": wb["grants"],
         "promotions": promos,
+        "carriers": carriers.carriers_table(),
+        "carrier_rates": carriers.carrier_rates_table(),
+        "shipments": carriers.shipments_table(orders, ship_plan),
     }
     hidden = {"params": state, "grants_raw": grants_raw, "pairs": pairs, "review_labels": review_labels}
     hidden["journeys_potential"] = jr["potential_q2"]
     hidden["journeys_curves"] = jr["curves"]
     hidden["search_kinds"] = search_kinds
+    hidden["shipping_plan"] = ship_plan[~customer_cancel].reset_index(drop=True)
+    hidden["disruption_counterfactual"] = cf
     world = World(
         tables=tables,
         hidden=hidden,

@@ -25,7 +25,9 @@ def inventory_policy(
     参数：``service_z`` 安全系数（越大安全库存越多），``cover_days`` 补货时多备几天的需求。
     默认值就是世界自己的策略，此时结果与发布的 inventory 表 2024 年完全一致。
     返回 dict：stockout_days（缺货的 商品×仓库×日 数）、unmet_units（未满足件数）、
-    holding_cost（持有成本，元：每日期末库存 × 成本 × 25% / 365 之和），以及所用参数。
+    holding_cost（持有成本，元：每日期末库存 × 成本 × 25% / 365 之和）、purchase_cost（2024 年下单的采购额）、
+    transport_cost（2024 年出库、未取消订单的运费）、total_cost（三项之和），以及所用参数。
+    口径与 ``truth()["supply_costs"]`` 相同；植入的供应中断（福建停工）也在这个“真实过程”里。
 
     示例::
 

@@ -374,6 +374,44 @@ TABLES: dict[str, TableSpec] = {
             ("promotion_id",),
             description="2024 上半年的单品促销活动（限时抢购、买一赠一）",
         ),
+        TableSpec(
+            "carriers",
+            {
+                "carrier_id": "int",
+                "carrier_name": "str",
+                "service_level": "cat",
+                "standard_days": "int",
+                "promised_on_time_rate": "float",
+            },
+            ("carrier_id",),
+            description="承运商（合同承诺准时率，不是实际准时率）",
+        ),
+        TableSpec(
+            "carrier_rates",
+            {
+                "carrier_id": "int",
+                "city_tier": "cat",
+                "base_fee": "float",
+                "extra_item_fee": "float",
+                "peak_surcharge": "float",
+            },
+            ("carrier_id", "city_tier"),
+            description="运价表：承运商 × 收货城市等级",
+        ),
+        TableSpec(
+            "shipments",
+            {
+                "order_id": "int",
+                "carrier_id": "int",
+                "warehouse": "cat",
+                "province": "cat",
+                "shipped_at": "datetime",
+                "shipping_cost": "float",
+            },
+            ("order_id",),
+            gzip=True,
+            description="发货记录：每张发出的订单（未取消）一行",
+        ),
     ]
 }
 
