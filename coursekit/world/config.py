@@ -13,7 +13,7 @@ import pandas as pd
 
 from helpers.data.schema import SCALE_NAMES, check_scale_name
 
-GENERATOR_VERSION = "2.0.0"
+GENERATOR_VERSION = "2.1.0"
 SHOP_NAME = "禾木优选"
 
 START = pd.Timestamp("2023-01-01")

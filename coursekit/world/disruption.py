@@ -44,7 +44,7 @@ class Disruption:
 
 
 DISRUPTION = Disruption(
-    province="福建省", start=pd.Timestamp("2024-07-22"), days=14, transit_days=2, cause="台风过境，工厂与物流园停工"
+    province="福建省", start=pd.Timestamp("2024-06-27"), days=18, transit_days=2, cause="台风过境，工厂与物流园停工"
 )
 RECOVERY_DAYS = 14  # 停工结束后再看 14 天（补货到之前仍会缺货）
 COUNTERFACTUAL_DAYS = 42  # 反事实从停工第一天接着模拟的天数（≥ 停工 + 恢复期）

@@ -213,9 +213,11 @@ def build_world(scale: str = "small", seed: int = 0) -> World:
     orders, items, customer_cancel = wb["orders"], wb["order_items"], wb["customer_cancel"]
     added = (orders["source"] == winback.SOURCE).to_numpy()
     # 挽回订单只重排 2024-08 以后的订单号；质量事故的订单行（4–6 月）必须仍然指向原来的订单
-    assert pd.MultiIndex.from_frame(incident_lines[["order_id", "product_id"]]).isin(
-        pd.MultiIndex.from_frame(items[["order_id", "product_id"]])
-    ).all(), "挽回实验重排订单号后，质量事故的订单行对不上了"
+    assert (
+        pd.MultiIndex.from_frame(incident_lines[["order_id", "product_id"]])
+        .isin(pd.MultiIndex.from_frame(items[["order_id", "product_id"]]))
+        .all()
+    ), "挽回实验重排订单号后，质量事故的订单行对不上了"
     ship = orders.loc[~customer_cancel, ["order_id", "day", "sec", "warehouse"]]
     lines = items.merge(ship, on="order_id")
     lines["product_idx"] = lines["product_id"].map(pd.Series(np.arange(len(products)), index=products["product_id"]))
