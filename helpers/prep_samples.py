@@ -45,7 +45,7 @@ def raw_orders_sample(seed: int, n_orders: int = 2000, *, scale: str = "small") 
         >>> raw.columns.tolist()[:5]
         ['order_no', 'sku', 'product_name', 'quantity', 'unit_price']
         >>> len(raw)
-        418
+        429
         >>> raw.equals(raw_orders_sample(seed=1, n_orders=200))   # 同一种子，结果完全相同
         True
         >>> raw_orders_sample(seed=1, n_orders=100)
@@ -65,7 +65,7 @@ def raw_orders_sample_truth(seed: int, n_orders: int = 2000, *, scale: str = "sm
         >>> key["rows_total"] == len(raw_orders_sample(seed=1, n_orders=200))
         True
         >>> key["exact_duplicate_rows"], key["clean_orders"]
-        (4, 185)
+        (4, 181)
     """
     return _copy(_sample(seed, n_orders, scale)[1])
 

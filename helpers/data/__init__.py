@@ -113,7 +113,7 @@ def load(name: str, scale: str = "small", *, root: str | Path | None = None) -> 
         >>> load("product")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: 没有名为 'product' 的表（unknown table）。可用的表：customers, products, ..., shares
+        ValueError: 没有名为 'product' 的表（unknown table）。可用的表：customers, products, ...
     """
     _check_name(name)
     directory = data_dir(scale, root)
@@ -179,7 +179,7 @@ def truth(scale: str = "small", *, root: str | Path | None = None) -> dict:
 
         >>> key = truth()
         >>> sorted(key)[:4]
-        ['bots', 'churn', 'clv', 'coupon_ab']
+        ['bots', 'carriers', 'churn', 'clv']
     """
     directory = data_dir(scale, root)
     return read_truth(checked_path(directory, TRUTH_FILE, scale))

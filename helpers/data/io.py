@@ -216,7 +216,7 @@ def read_truth(path: Path) -> dict:
 
         >>> key = read_truth(datasets_root() / "small" / "truth.json")
         >>> sorted(key)[:3]
-        ['bots', 'churn', 'clv']
+        ['bots', 'carriers', 'churn']
     """
     return json.loads(path.read_text(encoding="utf-8"))
 
