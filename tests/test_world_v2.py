@@ -20,8 +20,6 @@ UNCHANGED_IN_V2 = ("products.csv", "suppliers.csv", "marketing_spend.csv")
 CHANGED_IN_V2 = (
     "customers.csv",  # 购物者类型 → 会员等级
     "orders.csv.gz",  # 购物者类型：时段、渠道、金额、用券；质量事故：退款
-    "order_items.csv.gz",  # 购物者类型：品类、价位、行数、件数
-    "orders.csv.gz",  # 购物者类型：时段、渠道、金额、用券
     "order_items.csv.gz",  # 购物者类型：品类、价位、行数、件数；故事 10 促销
     "coupons.csv",  # 券面 A/B/n 实验的 7 张券
     "coupon_grants.csv",

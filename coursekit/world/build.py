@@ -14,7 +14,7 @@ from coursekit.world.config import GENERATOR_VERSION, check_scale, check_seed
 from coursekit.world.shapes import EventStats, compute_shapes, refresh_readme
 from coursekit.world.truth_key import build_truth
 from coursekit.world.world import build_world, event_chunks
-from coursekit.world.write import ChunkedGzipWriter, csv_bytes, table_to_frame, write_bytes, write_manifest
+from coursekit.world.write import BackgroundWriter, ChunkedGzipWriter, csv_bytes, table_to_frame, write_manifest
 from helpers.data.io import datasets_root
 from helpers.data.schema import DEFAULT_SEED, TABLES, TRUTH_FILE, answer_filename
 
@@ -62,21 +62,23 @@ def generate(
     try:
         world = build_world(scale, seed)
         rows: dict[str, int | None] = {}
-        for name, spec in TABLES.items():
-            if name == "events":
-                continue
-            frame = table_to_frame(world.tables[name], spec)
-            write_bytes(tmp / spec.filename, csv_bytes(frame), spec.gzip)
-            rows[spec.filename] = len(frame)
-        for name in sorted(world.answers):
-            fname = answer_filename(name)
-            write_bytes(tmp / fname, csv_bytes(world.answers[name]), gz=True)
-            rows[fname] = len(world.answers[name])
-        stats = _write_events(world, tmp, progress, sc.name)
-        rows[TABLES["events"].filename] = stats.type_counts.sum().item()
-        summary = stats.summary()
-        shapes = compute_shapes(world.tables, summary)
-        truth = build_truth(world, {"summary": summary, "bot_pv": stats.bot_pv}, shapes)
+        with BackgroundWriter() as writer:
+            for name, spec in TABLES.items():
+                if name == "events":
+                    continue
+                frame = table_to_frame(world.tables[name], spec)
+                writer.write(tmp / spec.filename, csv_bytes(frame), spec.gzip)
+                rows[spec.filename] = len(frame)
+            for name in sorted(world.answers):
+                fname = answer_filename(name)
+                writer.write(tmp / fname, csv_bytes(world.answers[name]), gz=True)
+                rows[fname] = len(world.answers[name])
+            # 表还在后台压缩时，主线程接着生成 events、算答案（都不读写好的文件）
+            stats = _write_events(world, tmp, progress, sc.name)
+            rows[TABLES["events"].filename] = stats.type_counts.sum().item()
+            summary = stats.summary()
+            shapes = compute_shapes(world.tables, summary)
+            truth = build_truth(world, {"summary": summary, "bot_pv": stats.bot_pv}, shapes)
         text = dumps_truth(truth) + "\n"
         (tmp / TRUTH_FILE).write_text(text, encoding="utf-8")
         rows[TRUTH_FILE] = None
