@@ -20,6 +20,7 @@ STUDENT_MODULES = [
     "helpers.data.schema",
     "helpers.prep",
     "helpers.eda",
+    "helpers.mining",
     "helpers.notebook",
     "helpers.feedback",
     "helpers.prep_samples",
@@ -39,6 +40,7 @@ def _loaded_after(statement: str) -> list[str]:
         "import helpers",
         "from helpers.data import load, truth, list_tables",
         "import helpers.prep, helpers.eda",
+        "import helpers.mining",
         "from helpers import check, data, prep_samples",
     ],
 )
@@ -76,6 +78,7 @@ def test_coursekit_holds_the_tooling_and_helpers_only_what_students_read():
         "data/schema.py",
         "eda.py",
         "feedback.py",
+        "mining.py",
         "notebook.py",
         "prep.py",
         "prep_samples.py",
