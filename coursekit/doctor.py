@@ -26,6 +26,7 @@ class Finding:
     ok: bool
     detail: str
     fix: str = ""
+    warn: bool = False  # 通过，但有一件同学应该知道的事（报告里标 ⚠️）
 
 
 def read_lock(path: Path = LOCK) -> dict[str, str]:
@@ -158,7 +159,26 @@ def check_data() -> Finding:
     return Finding("课程数据", True, f"{directory} 齐全，校验和一致")
 
 
-CHECKS = (check_python, check_versions, check_font, check_jieba, check_kernel, check_data)
+def check_lab_ui() -> Finding:
+    """浏览器里的 JupyterLab 界面能不能显示中文、是不是中文菜单。"""
+    from coursekit.lab import LAB_STATIC, language_pack_installed
+    from helpers.notebook import find_cjk_font
+
+    if not (LAB_STATIC / "custom.css").is_file():
+        return Finding("JupyterLab 界面", False, f"缺少 {LAB_STATIC / 'custom.css'}", "用 git checkout coursekit/ 恢复")
+    menus = "中文菜单" if language_pack_installed() else "英文菜单（没装简体中文语言包）"
+    if find_cjk_font().source == "bundled":
+        return Finding(
+            "JupyterLab 界面",
+            True,
+            f"{menus}；这台电脑没有中文系统字体，`make lab`（python -m helpers lab）会让界面改用随环境安装的 "
+            "Noto Sans SC。直接运行 jupyter lab 启动时不会加载它，界面里的中文会显示成方框",
+            warn=True,
+        )
+    return Finding("JupyterLab 界面", True, f"{menus}；界面中文用系统字体显示")
+
+
+CHECKS = (check_python, check_versions, check_font, check_jieba, check_kernel, check_data, check_lab_ui)
 
 
 def run_checks() -> list[Finding]:
@@ -178,13 +198,17 @@ def report(findings: list[Finding]) -> str:
     """把检查结果排成简短的中文报告。"""
     lines = ["禾木优选课程环境自检 (doctor)", ""]
     for f in findings:
-        mark = "✅" if f.ok else "❌"
+        mark = ("⚠️" if f.warn else "✅") if f.ok else "❌"
         lines.append(f"{mark} {f.name}：{f.detail}")
         if not f.ok and f.fix:
             lines.append(f"   ↳ 怎么办：{f.fix}")
     bad = sum(not f.ok for f in findings)
     lines.append("")
-    lines.append("一切正常，可以开始学习了。" if bad == 0 else f"发现 {bad} 个问题，请按上面的提示处理后再运行一次。")
+    warns = sum(f.ok and f.warn for f in findings)
+    if bad:
+        lines.append(f"发现 {bad} 个问题，请按上面的提示处理后再运行一次。")
+    else:
+        lines.append("一切正常，可以开始学习了。" + (f"（有 {warns} 条提示，见标 ⚠️ 的一行）" if warns else ""))
     return "\n".join(lines)
 
 

@@ -18,6 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--solutions", type=Path, default=None, help="solutions 文件夹（默认仓库里的 solutions/）")
         p.add_argument("--exercises", type=Path, default=None, help="exercises 文件夹（默认仓库里的 exercises/）")
         p.set_defaults(func=func)
+    st = exsub.add_parser("start", help="在 work/ 里建一章练习的工作副本（作答请在副本里进行）")
+    st.add_argument("chapter", help="章节，如 ch01")
+    st.add_argument("--force", action="store_true", help="已有副本时重新开始（旧副本先改名备份）")
+    st.set_defaults(func=cmd_start)
     ex.set_defaults(func=lambda args: (ex.print_help(), 2)[1])
 
 
@@ -62,4 +66,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         print("exercises/ 已过期：请运行 python -m helpers exercises build", file=sys.stderr)
         return 1
     print("exercises/ 是最新的")
+    return 0
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    """建一章练习的工作副本。"""
+    from coursekit.exercises.work import start
+
+    try:
+        _, message = start(args.chapter, force=args.force)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(message)
     return 0
