@@ -13,9 +13,9 @@ def _meta(qid: str, role: str, points: float, kind: str) -> dict:
 
 
 def question_cell(qid: str, points: float, text: str, kind: str = "auto") -> Any:
-    """题目单元：``**练习 0.1**（2 分）……``。"""
+    """题目单元：小标题 ``#### 练习 0.1（2 分）``，下面是题目正文（JupyterLab 的目录面板能跳到每道题）。"""
     tag = "，开放题" if kind == "open" else ""
-    src = f"**练习 {qid}**（{points:g} 分{tag}）{text}"
+    src = f"#### 练习 {qid}（{points:g} 分{tag}）\n\n{text}"
     return nbformat.v4.new_markdown_cell(src, metadata=_meta(qid, "question", points, kind))
 
 

@@ -63,7 +63,7 @@ def scan(nb: Any, name: str = "notebook") -> dict[str, QuestionInfo]:
         if r.role == "question":
             m = QUESTION_RE.match(first_line(source_of(cell)))
             if not m:
-                raise BuildError(f"{name}：练习 {r.qid} 的题目单元第一行应形如 **练习 {r.qid}**（2 分）")
+                raise BuildError(f"{name}：练习 {r.qid} 的题目单元第一行应形如 #### 练习 {r.qid}（2 分）")
             q.points = float(m.group("points"))
             if meta.get("points") is not None and float(meta["points"]) != q.points:
                 raise BuildError(f"{name}：练习 {r.qid} 的分值在标记里是 {q.points}，元数据里是 {meta['points']}")
@@ -97,7 +97,9 @@ def _clean_cell(cell: Any, role: CellRole, q: QuestionInfo | None) -> Any:
     out = copy.deepcopy(cell)
     meta: dict = {}
     if role.role and q is not None:
-        meta["exercise"] = {"id": q.id, "role": role.role, "points": q.points, "kind": q.kind}
+        # 整数分值写成 2 而不是 2.0：JupyterLab 保存时会把 2.0 改写成 2，打开即“未保存”
+        points = int(q.points) if float(q.points).is_integer() else q.points
+        meta["exercise"] = {"id": q.id, "role": role.role, "points": points, "kind": q.kind}
     if role.role == "answer":
         meta["deletable"] = False
     else:
@@ -120,7 +122,8 @@ def build_notebook(solution: Any, name: str = "notebook", chapter: str = "") -> 
     nb = nbformat.v4.new_notebook()
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
+        # 完整的 language_info（取自执行过的 solutions）：内核连上后 JupyterLab 不必补写它
+        "language_info": dict(solution.metadata.get("language_info") or {"name": "python"}),
         "exercise_notebook": {"chapter": chapter, "generated_from": f"solutions/{name}"},
     }
     for idx, cell in enumerate(solution.cells):

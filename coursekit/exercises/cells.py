@@ -2,7 +2,7 @@
 
 每个单元既带元数据 ``metadata.exercise = {"id", "role", ...}``，也有可见的首行标记：
 
-- 题目（Markdown）：``**练习 0.1**（2 分）……``
+- 题目（Markdown）：小标题 ``#### 练习 0.1（2 分）``，正文在下一段（旧写法 ``**练习 0.1**（2 分）……`` 也认）
 - 作答（代码）：``# 练习 0.1 作答``；开放题的作答是 Markdown：``**练习 0.5 作答**``
 - 检查（代码）：``check("0.1", answer_0_1)``
 
@@ -14,7 +14,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-QUESTION_RE = re.compile(r"^\*\*练习\s*(?P<id>\d{1,2}\.\d{1,2})\*\*\s*[（(]\s*(?P<points>\d+(?:\.\d+)?)\s*分")
+# 题目单元的第一行：小标题“#### 练习 4.1（2 分）……”（目录里能跳到每道题），旧写法“**练习 4.1**（2 分）……”也认
+QUESTION_RE = re.compile(
+    r"^(?:#{2,5}\s*)?(?:\*\*)?练习\s*(?P<id>\d{1,2}\.\d{1,2})(?:\*\*)?\s*[（(]\s*(?P<points>\d+(?:\.\d+)?)\s*分"
+)
 ANSWER_RE = re.compile(r"^(?:#|\*\*)\s*练习\s*(?P<id>\d{1,2}\.\d{1,2})\s*作答")
 CHECK_RE = re.compile(r"^\s*(?:helpers\.)?check\(\s*['\"](?P<id>\d{1,2}\.\d{1,2})['\"]")
 BEGIN = "### BEGIN SOLUTION"
