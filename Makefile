@@ -3,7 +3,7 @@
 PYTHON ?= python3
 JOBS ?= 2
 
-.PHONY: lab test setup data exercises doctor bench lint format test-under-load clean-venv
+.PHONY: lab test test-browser setup data exercises doctor bench lint format test-under-load clean-venv
 
 setup:            ## 只准备 .venv 和数据（幂等）
 	$(PYTHON) bootstrap.py
@@ -13,6 +13,10 @@ lab:              ## 准备环境并启动 JupyterLab（打开 notebooks/ch00_st
 
 test:             ## 准备环境并运行全部测试（单元测试 + nbval 严格比对 notebook 输出）
 	$(PYTHON) bootstrap.py test -n $(JOBS)
+
+test-browser: setup  ## 真浏览器测试：装 Chromium 与 Playwright，然后测 JupyterLab 与离线站点（截图在 build/browser/）
+	.venv/bin/python tools/browser_setup.py
+	.venv/bin/python -m pytest -o addopts="" -p no:cacheprovider tests_browser -v
 
 lint: setup       ## ruff lint + 格式检查（make test 也会先做这一步）
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
