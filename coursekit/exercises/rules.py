@@ -101,7 +101,7 @@ def describe_gap(value: float, expected: float) -> str:
             return f"{direction}，差了{label}（百分比和小数、元和千元搞混了？）"
     rel = abs(value - expected) / abs(expected)
     if rel < 0.01:
-        band = "相差不到 1%（检查取整、口径，或是否多算/少算了个别记录）"
+        band = "相差不到 1%（最常见的原因是筛选条件或时间范围差了一点：订单状态、起止日期是否含当天、是否多算/少算了个别记录；最后才是取整）"
     elif rel < 0.1:
         band = "相差 1%–10%"
     elif rel < 0.5:
