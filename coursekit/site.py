@@ -20,14 +20,19 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "site_template"  # hemu：lab �
 DEFAULT_OUT = ROOT / "build" / "site"
 FONT_DIR = "fonts"
 
+# ✅ ❌ ⚠ ⏳ 在没有彩色 emoji 字体的电脑上用课程自己画的单色字形（tools/make_marks_font.py）。
+MARKS_FONT = Path(__file__).resolve().parent / "lab_static" / "HemuMarks.ttf"
 # 中文一律用随站点附带的 Noto Sans SC（SIL OFL 1.1，允许再分发），用 unicode-range 只管中文字符：
 # 读者电脑上没有中文字体（如精简的 Linux）也不会出现方框；西文仍用系统字体。
 FONT_CSS = """<style>
 @font-face { font-family: "HemuCJK"; src: url("fonts/{font}") format("opentype"); font-display: block;
   unicode-range: U+2E80-2FDF, U+3000-303F, U+3100-312F, U+31C0-31EF, U+3400-4DBF, U+4E00-9FFF, U+F900-FAFF, U+FE30-FE4F, U+FF00-FFEF; }
+@font-face { font-family: "HemuMarks"; src: url("fonts/HemuMarks.ttf") format("truetype");
+  unicode-range: U+23F3, U+26A0, U+2705, U+274C; }
 :root {
-  --hemu-sans: "HemuCJK", system-ui, -apple-system, "Segoe UI", sans-serif;
-  --hemu-mono: ui-monospace, Menlo, Consolas, "HemuCJK", monospace;
+  --hemu-emoji: "Apple Color Emoji", "Segoe UI Emoji", "Noto Color Emoji", "HemuMarks";
+  --hemu-sans: "HemuCJK", system-ui, -apple-system, "Segoe UI", var(--hemu-emoji), sans-serif;
+  --hemu-mono: ui-monospace, Menlo, Consolas, "HemuCJK", var(--hemu-emoji), monospace;
   --jp-content-font-family: var(--hemu-sans); --jp-ui-font-family: var(--hemu-sans); --jp-code-font-family: var(--hemu-mono);
 }
 body, h1, h2, h3, h4, h5, h6, table, th, td, li, p { font-family: var(--hemu-sans) !important; }
@@ -198,6 +203,7 @@ def build_site(notebooks_dir: Path = ROOT / "notebooks", out: Path = DEFAULT_OUT
     font = Path(bundled_font().path)
     (out / FONT_DIR).mkdir(exist_ok=True)
     shutil.copyfile(font, out / FONT_DIR / font.name)
+    shutil.copyfile(MARKS_FONT, out / FONT_DIR / MARKS_FONT.name)
     entries = [(f"{src.stem}.html", notebook_title(src)) for src in sources]
     pages, map_href = [], None
     for i, src in enumerate(sources):

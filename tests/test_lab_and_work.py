@@ -181,3 +181,20 @@ def test_question_marker_accepts_headings_for_the_table_of_contents() -> None:
     ]
     out = build.build_notebook(nb, "ch09_x.ipynb", "ch09")
     assert out.cells[0].metadata["exercise"] == {"id": "9.1", "role": "question", "points": 2, "kind": "auto"}
+
+
+def test_feedback_marks_font_is_current_and_covers_the_marks() -> None:
+    """✅ ❌ ⚠ ⏳ 的后备字体：文件与生成脚本一致（确定的字节），四个符号都有字形。"""
+    import importlib.util
+
+    from fontTools.ttLib import TTFont
+
+    spec = importlib.util.spec_from_file_location("make_marks_font", Path(lab.ROOT) / "tools" / "make_marks_font.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    path = lab.LAB_STATIC / "HemuMarks.ttf"
+    assert path.read_bytes() == mod.build(), "字体过期：运行 python tools/make_marks_font.py"
+    cmap = TTFont(path).getBestCmap()
+    assert {0x2705, 0x274C, 0x26A0, 0x23F3} <= set(cmap)
+    css = (lab.LAB_STATIC / "custom.css").read_text(encoding="utf-8")
+    assert 'url("HemuMarks.ttf")' in css

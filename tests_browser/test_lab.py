@@ -129,6 +129,10 @@ def test_exercise_right_and_wrong_then_grade(lab, browser, work_copy: Path) -> N
     _run_cell(page, check)
     right = _cell_output(page, check)
     assert "✅" in right, right
+    # 没有彩色 emoji 字体的电脑上，✅ 要由课程的 HemuMarks 画出来，而不是方框
+    has_emoji = bool(subprocess.run(["fc-list", ":charset=2705"], capture_output=True, text=True).stdout.strip())
+    marks = page.evaluate("Array.from(document.fonts).filter(f => f.family === 'HemuMarks').map(f => f.status)")
+    assert has_emoji or marks == ["loaded"], f"✅ 的后备字体没有加载：{marks}"
     page.screenshot(path=str(OUT / "exercise_right.png"))
     page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
     page.wait_for_function("document.querySelectorAll('.jp-mod-dirty').length === 0", timeout=30_000)
