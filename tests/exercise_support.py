@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -83,3 +86,19 @@ def write_chapter(folder: Path) -> tuple[Path, Path]:
     sol.write_text(render(nb), encoding="utf-8")
     ex.write_text(render(build_notebook(nb, "ch99_fixture.ipynb", "ch99")), encoding="utf-8")
     return sol, ex
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def grade_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """像老师那样在仓库根目录运行 ``python -m helpers grade …``。"""
+    return subprocess.run(
+        [sys.executable, "-m", "helpers", "grade", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def grade_rows(path: Path) -> dict[str, dict]:
+    """成绩表（UTF-8 带 BOM 的 CSV）→ {学生: 这一行}。"""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return {r["student"]: r for r in csv.DictReader(fh)}

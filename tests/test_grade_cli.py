@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import subprocess
@@ -21,15 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FAST = ["--jobs", "2", "--cell-timeout", "20", "--notebook-timeout", "60"]
 
 
-def _grade(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "helpers", "grade", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-
-
-def _rows(path: Path) -> dict[str, dict]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return {r["student"]: r for r in csv.DictReader(fh)}
+_grade = es.grade_cli
+_rows = es.grade_rows
 
 
 @pytest.fixture(scope="module")

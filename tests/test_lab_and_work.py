@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import exercise_support as es
 import nbformat
 import pytest
 
@@ -140,16 +140,9 @@ def test_grader_accepts_a_work_copy_as_it_is(repo_root: Path, tmp_path: Path) ->
     sub = tmp_path / "ch00_exercises.ipynb"
     shutil.copyfile(next((repo_root / "solutions").glob("ch00_*.ipynb")), sub)
     grades = tmp_path / "g.csv"
-    out = subprocess.run(
-        [sys.executable, "-m", "helpers", "grade", "ch00", str(sub), "--out", str(grades), "--quiet"],
-        capture_output=True,
-        text=True,
-        cwd=repo_root,
-        timeout=300,
-    )
+    out = es.grade_cli("ch00", str(sub), "--out", str(grades), "--quiet")
     assert out.returncode == 0, out.stdout + out.stderr
-
-    row = next(csv.DictReader(grades.open(encoding="utf-8-sig")))
+    row = es.grade_rows(grades)["ch00_exercises"]
     assert row["status"] == "ok" and row["auto_total"] == row["auto_max"], row
 
 

@@ -18,6 +18,7 @@ from urllib.parse import quote
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # 与 tests/ 共用 exercise_support（判分命令、读成绩表）
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
 

@@ -6,15 +6,14 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
+import exercise_support as es  # tests/ 里的判分小工具（conftest 把 tests/ 加进了 sys.path）
 import pytest
 
 from coursekit.exercises.cells import role_of, source_of, split_solution
@@ -140,15 +139,9 @@ def test_exercise_right_and_wrong_then_grade(lab, browser, work_copy: Path) -> N
     saved = json.loads(work_copy.read_text(encoding="utf-8"))
     assert any(solution.splitlines()[0] in source_of(c) for c in saved["cells"]), "保存的文件里没有刚输入的答案"
     grades = OUT / "grades.csv"
-    proc = subprocess.run(
-        [sys.executable, "-m", "helpers", "grade", CHAPTER, str(work_copy), "--out", str(grades), "--quiet"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = es.grade_cli(CHAPTER, str(work_copy), "--out", str(grades), "--quiet")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    row = next(csv.DictReader(grades.open(encoding="utf-8-sig")))
+    row = es.grade_rows(grades)[work_copy.stem]
     assert row["status"] == "ok", row
     points = json.loads(next((ROOT / "exercises").glob(f"{CHAPTER}_*.ipynb")).read_text(encoding="utf-8"))
     full = next(
