@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from coursekit.exercises.rules import FrameRule, Label, Number, PlotRule, SeriesRule
+from coursekit.exercises.rules import FrameRule, Number, PlotRule, SeriesRule
 from coursekit.questions import Question
 
 
@@ -18,10 +18,16 @@ def _completed() -> pd.DataFrame:
     return orders[orders["status"] == "已完成"]
 
 
-def aov_2024() -> float:
-    """1.1 2024 年已完成订单的客单价（元/单）。"""
+def _period(o: pd.DataFrame) -> pd.Series:
+    from helpers.data import promo_period
+
+    return promo_period(o["order_time"])
+
+
+def aov_618_2024() -> float:
+    """1.1 2024 年 618 活动窗口里已完成订单的客单价（元/单）。"""
     o = _completed()
-    o = o[o["order_time"].dt.year == 2024]
+    o = o[(o["order_time"].dt.year == 2024) & (_period(o) == "618")]
     return float(o["pay_amount"].sum() / len(o))
 
 
@@ -34,11 +40,14 @@ def channel_yoy_growth() -> pd.Series:
     return by_year[2024] / by_year[2023] - 1
 
 
-def yearly_buyers_and_repeat() -> pd.DataFrame:
-    """1.3 每年的下单顾客数与复购率（一年内完成 ≥ 2 单的顾客占比）。"""
+def tier_buyers_and_repeat_2024() -> pd.DataFrame:
+    """1.3 2024 年各城市等级的下单顾客数与复购率（一年内完成 ≥ 2 单的顾客占比）。"""
+    from helpers.data import load
+
     o = _completed()
-    per = o.groupby([o["order_time"].dt.year.rename("year"), "customer_id"]).size()
-    out = per.groupby(level="year").agg(buyers="size", repeat_rate=lambda s: float((s >= 2).mean()))
+    o = o[o["order_time"].dt.year == 2024].merge(load("customers")[["customer_id", "city_tier"]], on="customer_id")
+    per = o.groupby(["city_tier", "customer_id"], observed=True).size()
+    out = per.groupby(level="city_tier", observed=True).agg(buyers="size", repeat_rate=lambda s: float((s >= 2).mean()))
     return out.reset_index()
 
 
@@ -52,28 +61,29 @@ def dormant_uplift() -> float:
     return float(rates["实验组"] - rates["对照组"])
 
 
-def monthly_orders_plot():
-    """1.5 2024 年每月已完成订单数的折线图。"""
+def monthly_cancel_rate_plot():
+    """1.5 2023–2024 年每月取消率（已取消订单 ÷ 当月全部订单，%）的折线图。"""
     import matplotlib.pyplot as plt
 
-    o = _completed()
-    o = o[o["order_time"].dt.year == 2024]
-    counts = o.groupby(o["order_time"].dt.month)["order_id"].count()
+    from helpers.data import load
+
+    o = load("orders")
+    rate = (o["status"] == "已取消").groupby(o["order_time"].dt.to_period("M")).mean() * 100
     fig, ax = plt.subplots()
-    ax.plot(counts.index, counts.values, marker="o")
-    ax.set_title("2024 年每月已完成订单数")
+    ax.plot(rate.index.to_timestamp(), rate.values, marker="o")
+    ax.set_title("每月取消率")
     ax.set_xlabel("月份")
-    ax.set_ylabel("订单数（单）")
+    ax.set_ylabel("取消率（%）")
     plt.close(fig)
     return ax
 
 
-def top_margin_category_2024() -> str:
-    """1.6 2024 年毛利率最高的品类（按商品标价计，1 − 成本 ÷ 销售额）。"""
+def category_margin_1111_2024() -> pd.Series:
+    """1.6 2024 年双十一活动窗口里各品类的毛利率（按商品标价计，1 − 成本 ÷ 商品金额）。"""
     from helpers.data import load
 
     o = _completed()
-    ids = o.loc[o["order_time"].dt.year == 2024, ["order_id"]]
+    ids = o.loc[(o["order_time"].dt.year == 2024) & (_period(o) == "双十一"), ["order_id"]]
     lines = (
         load("order_items")
         .merge(ids, on="order_id")
@@ -84,7 +94,7 @@ def top_margin_category_2024() -> str:
         .groupby("category", observed=True)[["sales", "cogs"]]
         .sum()
     )
-    return str((1 - sums["cogs"] / sums["sales"]).idxmax())
+    return 1 - sums["cogs"] / sums["sales"]
 
 
 QUESTIONS = [
@@ -92,16 +102,17 @@ QUESTIONS = [
         "1.1",
         2,
         "auto",
-        "2024 年客单价",
-        aov_2024,
+        "2024 年 618 活动窗口的客单价",
+        aov_618_2024,
         Number(rtol=1e-6),
-        "只看 2024 年、状态为“已完成”的订单：客单价 = pay_amount 之和 ÷ 订单数。",
+        '先只留已完成订单，再用 data.promo_period(订单["order_time"]) == "618" 和年份 2024 两个条件筛选（用 & 连接）；'
+        "客单价 = pay_amount 之和 ÷ 订单数。结果偏大多半是把 6 月整月都算进来了：活动窗口只有日历里的那几天。",
     ),
     Question(
         "1.2",
         3,
         "auto",
-        "各渠道销售额同比增长率",
+        "各渠道全年销售额同比增长率",
         channel_yoy_growth,
         SeriesRule(rtol=1e-6),
         "按渠道和年份汇总已完成订单的 pay_amount（pivot_table 或 groupby + unstack），再用 2024 ÷ 2023 − 1。",
@@ -110,10 +121,11 @@ QUESTIONS = [
         "1.3",
         3,
         "auto",
-        "每年的下单顾客数与复购率",
-        yearly_buyers_and_repeat,
+        "2024 年各城市等级的下单顾客数与复购率",
+        tier_buyers_and_repeat_2024,
         FrameRule(rtol=1e-6),
-        "先按（年份, customer_id）数出每人每年的已完成订单数，再按年份汇总：人数，以及 ≥ 2 单的人所占比例。",
+        "2024 年的已完成订单先按 customer_id 合并 customers 的 city_tier；再按（city_tier, customer_id）数出每人的单数，"
+        "最后按 city_tier 汇总：人数，以及 ≥ 2 单的人所占比例。",
     ),
     Question(
         "1.4",
@@ -128,19 +140,21 @@ QUESTIONS = [
         "1.5",
         2,
         "auto",
-        "2024 年每月订单数折线图",
-        monthly_orders_plot,
+        "每月取消率折线图",
+        monthly_cancel_rate_plot,
         PlotRule(kind="line", rtol=1e-6),
-        "只看 2024 年已完成订单，按月份数订单，画成一条折线；记得加标题和坐标轴标签。",
+        '用全部订单：(orders["status"] == "已取消") 按下单月份分组求平均，就是每月的取消率；乘 100 换成百分数，'
+        "画成一条 24 个点的折线，加标题和坐标轴标签。",
     ),
     Question(
         "1.6",
         2,
         "auto",
-        "2024 年毛利率最高的品类",
-        top_margin_category_2024,
-        Label(),
-        "2024 年已完成订单的明细连上商品成本，按品类算 1 − 成本合计 ÷ 销售额合计，取最大的那个品类名。",
+        "2024 年双十一窗口各品类的毛利率",
+        category_margin_1111_2024,
+        SeriesRule(rtol=1e-6),
+        "先筛出 2024 年双十一活动窗口里的已完成订单，用它们的 order_id 去合并 order_items，再合并 products 的 category 和 cost；"
+        "按品类算 1 − 成本合计 ÷ 商品金额合计。",
     ),
     Question(
         "1.7",
@@ -148,10 +162,10 @@ QUESTIONS = [
         "open",
         "给店长的一页建议",
         rubric=(
-            "引用 1.2 的渠道增长和 1.4 的分群增量，数字正确（1 分）",
-            "明确建议把资源投向哪个渠道、把券发给哪类顾客，并说明理由（1 分）",
-            "区分相关与因果：渠道增长是描述性结果，发券增量来自随机实验，可以当作因果效应（1 分）",
-            "给出一个可检验的后续动作（指标、对照、时间），并说明至少一条局限（如未计成本与毛利）（1 分）",
+            "引用 1.2 的全年渠道增长和 1.4 的分群增量，数字正确；指出全年的渠道排名和课上双十一窗口的排名不同（1 分）",
+            "明确建议把资源投向哪个渠道、把券发给哪类顾客，理由与引用的数字一致（1 分）",
+            "区分相关与因果：渠道增长是描述性结果，排名随所选时期变化；发券增量来自随机实验，可以当作因果效应（1 分）",
+            "给出一个可检验的后续动作（指标、对照、时间），并说明至少一条局限（如未计券面成本与毛利）（1 分）",
         ),
     ),
 ]
