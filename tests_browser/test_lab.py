@@ -107,6 +107,13 @@ def test_exercise_right_and_wrong_then_grade(lab, browser, work_copy: Path) -> N
     )
     time.sleep(1)
     assert page.locator(".jp-mod-dirty").count() == 0, "打开练习副本不应变成“未保存”"
+    # 题目是 #### 标题：渲染成 h4，也出现在左侧的目录 (table of contents) 里，学生能一键跳到某一题
+    heading = page.locator(".jp-RenderedMarkdown h4", has_text=f"练习 {qid}")
+    assert heading.count() == 1, f"练习 {qid} 没有渲染成 h4 标题"
+    page.evaluate("window.jupyterapp.commands.execute('toc:show-panel')")
+    page.wait_for_selector(f".jp-TableOfContents-content :text('练习 {qid}')", timeout=30_000)
+    toc = page.inner_text(".jp-TableOfContents-content")
+    assert toc.count("练习 ") >= 2, f"目录里的练习太少：{toc[:200]!r}"
     cells = page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets.map(w => w.model.sharedModel.source)")
     answer = next(i for i, s in enumerate(cells) if re.match(rf"#\s*练习\s*{re.escape(qid)}\s*作答", s))
     check = next(i for i, s in enumerate(cells) if s.lstrip().startswith(f'check("{qid}"'))
