@@ -140,6 +140,24 @@ def test_exercise_right_and_wrong_then_grade(lab, browser, work_copy: Path) -> N
     marks = page.evaluate("Array.from(document.fonts).filter(f => f.family === 'HemuMarks').map(f => f.status)")
     assert has_emoji or marks == ["loaded"], f"✅ 的后备字体没有加载：{marks}"
     page.screenshot(path=str(OUT / "exercise_right.png"))
+    # 学生常做的事：从头到尾运行全部单元。没做的题只该得到“还没有作答”的提示，不能冒出报错 (traceback)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(
+        """() => { const nb = window.jupyterapp.shell.currentWidget;
+                   const code = nb.content.widgets.filter(w => w.model.type === 'code');
+                   return nb.sessionContext.session?.kernel?.status === 'idle'
+                          && code.every(w => w.model.executionCount !== null && w.promptNode.innerText.trim() !== '[*]:'); }""",
+        timeout=120_000,
+    )
+    errors = page.evaluate(
+        """() => window.jupyterapp.shell.currentWidget.content.widgets
+                 .filter(w => w.model.type === 'code')
+                 .flatMap(w => Array.from({length: w.model.outputs.length}, (_, k) => w.model.outputs.get(k).toJSON()))
+                 .filter(o => o.output_type === 'error' || o.name === 'stderr').length"""
+    )
+    assert errors == 0, f"运行全部单元后有 {errors} 个报错或 stderr 输出"
+    feedback = page.inner_text(".jp-Notebook")
+    assert "✅" in feedback and "还没有作答" in feedback, "运行全部后应有做对的 ✅ 和没做的“还没有作答”提示"
     page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
     page.wait_for_function("document.querySelectorAll('.jp-mod-dirty').length === 0", timeout=30_000)
     page.close()
