@@ -344,32 +344,33 @@ def mask_phone(s: pd.Series) -> pd.Series:
     return (text.str[:3] + "****" + text.str[-4:]).rename(s.name)
 
 
-def pseudonymize(s: pd.Series, salt: str, *, length: int = 16) -> pd.Series:
+def pseudonymize(s: pd.Series, key: str, *, length: int = 16) -> pd.Series:
     """假名化：用带密钥的哈希（HMAC-SHA256）把 ID 换成不可逆的假名，同一 ID 总得到同一假名。见第2章。
 
-    ``salt`` 是保密的密钥（不能为空，也不要写进共享的代码或数据）；返回前 ``length`` 位十六进制字符。
-    缺失值保持缺失。
+    ``key`` 是保密的**密钥** (secret key)：不能为空，只由数据负责人保管，不要写进共享的代码或数据。
+    它不是“盐” (salt)——盐是随数据公开存放、每条记录各不相同的随机串；这里要的恰恰是同一 ID 每次得到同一假名、
+    而拿不到密钥的人无法穷举还原。返回前 ``length`` 位十六进制字符；缺失值保持缺失。
 
     示例::
 
         >>> ids = pd.Series(["C1001", "C1002", "C1001", None], name="customer_id")
-        >>> pseudonymize(ids, salt="课堂演示用", length=8).tolist()
+        >>> pseudonymize(ids, key="课堂演示用", length=8).tolist()
         ['a7b6b7e8', '9d8bf499', 'a7b6b7e8', nan]
-        >>> pseudonymize(ids, salt="")
+        >>> pseudonymize(ids, key="")
         Traceback (most recent call last):
         ...
-        ValueError: salt（密钥）不能为空：没有密钥的哈希可以被穷举还原
+        ValueError: key（密钥）不能为空：没有密钥的哈希可以被穷举还原
     """
     _require_series(s, "pseudonymize")
-    if not isinstance(salt, str) or not salt:
-        raise ValueError("salt（密钥）不能为空：没有密钥的哈希可以被穷举还原")
+    if not isinstance(key, str) or not key:
+        raise ValueError("key（密钥）不能为空：没有密钥的哈希可以被穷举还原")
     if not 8 <= length <= 64:
         raise ValueError(f"length 应在 8 到 64 之间，收到 {length}")
-    key = salt.encode("utf-8")
+    secret = key.encode("utf-8")
 
     def one(v: object) -> object:
         if pd.isna(v):
             return np.nan
-        return hmac.new(key, str(v).encode("utf-8"), hashlib.sha256).hexdigest()[:length]
+        return hmac.new(secret, str(v).encode("utf-8"), hashlib.sha256).hexdigest()[:length]
 
     return s.map(one).astype(str).rename(s.name)

@@ -207,22 +207,22 @@ def test_mask_phone_rejects_non_phone(bad):
 
 def test_pseudonymize_is_stable_keyed_and_irreversible_looking():
     ids = pd.Series([101, 102, 101, None], dtype="Int64")
-    a = prep.pseudonymize(ids, salt="k1")
-    b = prep.pseudonymize(ids, salt="k2")
+    a = prep.pseudonymize(ids, key="k1")
+    b = prep.pseudonymize(ids, key="k2")
     assert a.iloc[0] == a.iloc[2] and a.iloc[0] != a.iloc[1]
     assert a.iloc[0] != b.iloc[0]
     assert pd.isna(a.iloc[3])
     assert a.iloc[:3].str.fullmatch(r"[0-9a-f]{16}").all()
     # 整数与其字符串形式得到同一个假名，便于跨表关联
-    assert prep.pseudonymize(pd.Series(["101"]), salt="k1").iloc[0] == a.iloc[0]
+    assert prep.pseudonymize(pd.Series(["101"]), key="k1").iloc[0] == a.iloc[0]
 
 
-def test_pseudonymize_requires_salt_and_valid_length():
+def test_pseudonymize_requires_key_and_valid_length():
     s = pd.Series([1, 2])
-    with pytest.raises(ValueError, match="salt"):
-        prep.pseudonymize(s, salt="")
+    with pytest.raises(ValueError, match="key"):
+        prep.pseudonymize(s, key="")
     with pytest.raises(ValueError, match="length"):
-        prep.pseudonymize(s, salt="k", length=4)
+        prep.pseudonymize(s, key="k", length=4)
 
 
 def test_privacy_helpers_do_not_mutate_input():
@@ -230,7 +230,7 @@ def test_privacy_helpers_do_not_mutate_input():
     ids = pd.Series([7, 8])
     p0, i0 = phones.copy(), ids.copy()
     prep.mask_phone(phones)
-    prep.pseudonymize(ids, salt="k")
+    prep.pseudonymize(ids, key="k")
     pd.testing.assert_series_equal(phones, p0)
     pd.testing.assert_series_equal(ids, i0)
 
