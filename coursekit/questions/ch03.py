@@ -85,6 +85,68 @@ def rule_precision_recall() -> pd.Series:
     return pd.Series({"precision": res["precision"], "recall": res["recall"]})
 
 
+SEEDS = (0, 1, 2, 42)  # 3.6 换几个随机种子重跑孤立森林
+
+
+def _user_features() -> pd.DataFrame:
+    """与教学 notebook 3.3.2 相同的用户特征：北京时间、6 周窗口内，每位用户一行；计数类特征取 log10。"""
+    import numpy as np
+
+    from helpers.data import load
+
+    events = load("events")
+    time = pd.to_datetime(events["timestamp"], unit="s", utc=True).dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+    keep = time.between("2024-10-21", "2024-12-02", inclusive="left")
+    ev = events[keep].assign(
+        is_pv=events["behavior_type"] == "pv", is_night=time.dt.hour.between(0, 5), date=time.dt.normalize()
+    )
+    f = ev.groupby("user_id").agg(
+        n_events=("item_id", "size"),
+        pv_share=("is_pv", "mean"),
+        n_items=("item_id", "nunique"),
+        night_share=("is_night", "mean"),
+        active_days=("date", "nunique"),
+    )
+    return f.assign(
+        n_events=np.log10(f["n_events"]), n_items=np.log10(f["n_items"]), active_days=np.log10(f["active_days"])
+    )
+
+
+def bots_found_without_night() -> pd.Series:
+    """3.6 去掉 night_share 后，孤立森林（4 个随机种子）异常分前 15 名里的爬虫数。"""
+    from sklearn.ensemble import IsolationForest
+    from sklearn.preprocessing import StandardScaler
+
+    from helpers.data import truth
+
+    x = _user_features().drop(columns="night_share")
+    z = StandardScaler().fit_transform(x)
+    bots = set(truth()["bots"]["user_ids"])
+    found = {}
+    for seed in SEEDS:
+        score = pd.Series(-IsolationForest(random_state=seed).fit(z).score_samples(z), index=x.index)
+        found[seed] = int(score.nlargest(15).index.isin(bots).sum())
+    return pd.Series(found)
+
+
+def aov_reconcile_2024() -> pd.Series:
+    """3.7 2024 年两种客单价口径与已退款订单的客单价（含、不含刷单）。"""
+    from helpers.data import truth
+
+    o = _orders()
+    o = o[o["order_time"].dt.year == 2024]
+    refunded = o[o["status"] == "已退款"]
+    fraud = refunded["order_id"].isin(truth()["fraud_orders"]["order_ids"])
+    return pd.Series(
+        {
+            "not_cancelled": float(o.loc[o["status"] != "已取消", "pay_amount"].mean()),
+            "completed": float(o.loc[o["status"] == "已完成", "pay_amount"].mean()),
+            "refunded": float(refunded["pay_amount"].mean()),
+            "refunded_no_fraud": float(refunded.loc[~fraud, "pay_amount"].mean()),
+        }
+    )
+
+
 QUESTIONS = [
     Question(
         "3.1",
@@ -136,6 +198,27 @@ QUESTIONS = [
     ),
     Question(
         "3.6",
+        3,
+        "auto",
+        "去掉深夜占比后孤立森林抓到的爬虫（4 个种子）",
+        bots_found_without_night,
+        SeriesRule(rtol=0, atol=0),
+        '特征表先 drop(columns="night_share")，再 StandardScaler().fit_transform；每个种子各建一个 '
+        "IsolationForest(random_state=种子)，异常分取 -score_samples，nlargest(15) 的用户里数有几个在答案册的爬虫名单里。"
+        "结果是以种子为索引、值为整数的 Series。",
+    ),
+    Question(
+        "3.7",
+        3,
+        "auto",
+        "两种客单价口径的对账",
+        aov_reconcile_2024,
+        SeriesRule(rtol=1e-6),
+        "四个数都是 2024 年订单的 pay_amount 平均值，区别只在筛哪些行：剔除已取消、只留已完成、只留已退款、"
+        "已退款里再去掉答案册的刷单订单。索引名要和题目一字不差。",
+    ),
+    Question(
+        "3.8",
         4,
         "open",
         "给运营总监的客单价口径建议",
