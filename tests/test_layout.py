@@ -71,6 +71,7 @@ def test_coursekit_holds_the_tooling_and_helpers_only_what_students_read():
     assert helpers_files == [
         "__init__.py",
         "__main__.py",
+        "behavior.py",
         "data/__init__.py",
         "data/calendar.py",
         "data/io.py",
