@@ -11,7 +11,14 @@ from collections.abc import Hashable, Iterable
 import numpy as np
 import pandas as pd
 
-__all__ = ["flag_outliers", "iqr_bounds", "missing_report", "precision_recall", "sigma_bounds"]
+__all__ = [
+    "flag_outliers",
+    "iqr_bounds",
+    "missing_report",
+    "precision_recall",
+    "precision_recall_at",
+    "sigma_bounds",
+]
 
 _METHODS = ("iqr", "sigma")
 
@@ -193,3 +200,47 @@ def precision_recall(found_ids: Iterable[Hashable], true_ids: Iterable[Hashable]
         "precision": tp / len(found) if found else 0.0,
         "recall": tp / len(truth),
     }
+
+
+def precision_recall_at(scores: pd.Series, true_ids: Iterable[Hashable], lengths: Iterable[int]) -> pd.DataFrame:
+    """按分数从高到低取前 N 个 ID，对每个名单长度 N 算一次 precision_recall。见第3章 3.3.2。
+
+    scores 是以 ID 为索引的离群分或异常分（越大越可疑）；缺失的分数不参加排名。分数相同时按 scores
+    原来的先后次序排（稳定排序），所以名单末尾恰好并列时，结果取决于输入的顺序。
+    返回以名单长度 N 为索引的表，列与 precision_recall 相同。比较几种方法时给它们同一组 lengths，
+    才是等长名单上的比较。
+
+    下例的前 1 名是 a（真的），前 2 名是 a、c（c 不是）：
+
+    示例::
+
+        >>> scores = pd.Series([0.9, 0.1, 0.8, 0.3], index=["a", "b", "c", "d"])
+        >>> table = precision_recall_at(scores, ["a", "d"], [1, 2])
+        >>> table[["tp", "precision", "recall"]].to_dict("index")
+        {1: {'tp': 1, 'precision': 1.0, 'recall': 0.5}, 2: {'tp': 1, 'precision': 0.5, 'recall': 0.5}}
+        >>> precision_recall_at(scores, ["a"], [5])
+        Traceback (most recent call last):
+        ...
+        ValueError: 名单长度 N 必须是 1 到 4（有分数的 ID 个数）之间的整数，收到 5
+    """
+    if not isinstance(scores, pd.Series):
+        raise ValueError(f"scores 应该是以 ID 为索引的 Series，收到的是 {type(scores).__name__}")
+    if not (pd.api.types.is_numeric_dtype(scores) and not pd.api.types.is_bool_dtype(scores)):
+        raise ValueError(f"scores 不是数值类型（dtype={scores.dtype}），无法按分数排名")
+    if scores.index.has_duplicates:
+        dup = scores.index[scores.index.duplicated()][0]
+        raise ValueError(f"scores 的索引（ID）有重复，例如 {dup!r}；每个 ID 只能有一个分数")
+    if isinstance(lengths, (int, np.integer)):
+        raise ValueError(f"lengths 应该是名单长度的列表，例如 [{lengths}]，收到单个数 {lengths!r}")
+    if isinstance(true_ids, (str, bytes)):
+        raise ValueError("true_ids 应该是 ID 的列表/集合/Series，不能是单个字符串")
+    lengths = list(lengths)
+    if not lengths:
+        raise ValueError("lengths 为空：至少给出一个名单长度 N")
+    ranked = scores.dropna().sort_values(ascending=False, kind="stable").index
+    for n in lengths:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= len(ranked):
+            raise ValueError(f"名单长度 N 必须是 1 到 {len(ranked)}（有分数的 ID 个数）之间的整数，收到 {n!r}")
+    truth = list(true_ids)  # 只读一遍：true_ids 可能是只能遍历一次的迭代器
+    rows = {int(n): precision_recall(ranked[:n], truth) for n in lengths}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("N")

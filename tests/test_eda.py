@@ -128,6 +128,85 @@ def test_precision_recall_nothing_found_is_zero_precision():
     assert res["precision"] == 0.0 and res["recall"] == 0.0 and res["fn"] == 2
 
 
+# ---------- precision_recall_at ----------
+
+
+@pytest.fixture()
+def scores() -> pd.Series:
+    return pd.Series([0.9, 0.1, 0.8, 0.3, 0.5], index=[10, 11, 12, 13, 14], name="score")
+
+
+def test_precision_recall_at_matches_precision_recall_on_top_n(scores):
+    table = eda.precision_recall_at(scores, [10, 13], [1, 2, 4])
+    assert table.index.tolist() == [1, 2, 4] and table.index.name == "N"
+    assert table.columns.tolist() == ["n_found", "n_true", "tp", "fp", "fn", "precision", "recall"]
+    assert table.loc[1].to_dict() == eda.precision_recall([10], [10, 13])
+    assert table.loc[2].to_dict() == eda.precision_recall([10, 12], [10, 13])
+    assert table.loc[4].to_dict() == eda.precision_recall([10, 12, 14, 13], [10, 13])
+    assert table["n_found"].tolist() == [1, 2, 4]
+
+
+def test_precision_recall_at_ties_keep_input_order():
+    tied = pd.Series([1.0, 5.0, 5.0, 5.0], index=["a", "b", "c", "d"])
+    table = eda.precision_recall_at(tied, ["c"], [1, 2])  # b、c、d 并列：按原来的次序，前 1 名是 b，前 2 名是 b、c
+    assert table["tp"].tolist() == [0, 1]
+    reordered = tied.loc[["a", "c", "b", "d"]]
+    assert eda.precision_recall_at(reordered, ["c"], [1]).loc[1, "tp"] == 1
+
+
+def test_precision_recall_at_drops_nan_scores():
+    s = pd.Series([np.nan, 0.2, 0.7, np.nan], index=["a", "b", "c", "d"])
+    table = eda.precision_recall_at(s, ["a", "c"], [1, 2])
+    assert table.loc[1, "tp"] == 1 and table.loc[2, "fp"] == 1  # a 没有分数，永远不进名单
+    assert table.loc[2, "recall"] == 0.5
+    with pytest.raises(ValueError, match="1 到 2"):
+        eda.precision_recall_at(s, ["a"], [3])
+
+
+def test_precision_recall_at_accepts_numpy_lengths_and_one_shot_iterators(scores):
+    table = eda.precision_recall_at(scores, iter([10, 13]), np.array([1, 3]))
+    assert table.index.tolist() == [1, 3]
+    assert table["recall"].tolist() == [0.5, 0.5]  # 迭代器只能读一遍，两行都要用到
+
+
+@pytest.mark.parametrize("lengths", [[0], [6], [-1], [2.0], [True], ["3"], [], 3])
+def test_precision_recall_at_rejects_bad_lengths(scores, lengths):
+    with pytest.raises(ValueError, match="名单长度|lengths"):
+        eda.precision_recall_at(scores, [10], lengths)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [0.9, 0.1],
+        np.array([0.9, 0.1]),
+        pd.DataFrame({"score": [0.9, 0.1]}),
+        pd.Series(["high", "low"]),
+        pd.Series([True, False]),
+        pd.Series([0.9, 0.1], index=["a", "a"]),
+    ],
+)
+def test_precision_recall_at_rejects_bad_scores(bad):
+    with pytest.raises(ValueError, match="scores"):
+        eda.precision_recall_at(bad, ["a"], [1])
+
+
+def test_precision_recall_at_rejects_bad_true_ids(scores):
+    with pytest.raises(ValueError, match="true_ids"):
+        eda.precision_recall_at(scores, [], [1])
+    with pytest.raises(ValueError, match="字符串"):
+        eda.precision_recall_at(scores, "10", [1])
+
+
+def test_precision_recall_at_does_not_mutate_input(scores):
+    s = scores.loc[[11, 10, 14]].copy()
+    s.iloc[0] = np.nan
+    before, truth, lengths = s.copy(), [10, 14], [1, 2]
+    eda.precision_recall_at(s, truth, lengths)
+    pd.testing.assert_series_equal(s, before)
+    assert truth == [10, 14] and lengths == [1, 2]
+
+
 # ---------- bad input → ValueError ----------
 
 
