@@ -132,10 +132,10 @@ def test_reading_the_exercise_samples_answer_key_is_flagged(tmp_path):
     nb = nbformat.read(root / "solutions" / "ch02_data_preparation.ipynb", as_version=4)
     for cell in nb.cells:
         meta = cell.metadata.get("exercise", {})
-        if meta.get("id") == "2.1" and meta.get("role") == "answer":
+        if meta.get("id") == "2.3" and meta.get("role") == "answer":
             cell.source = (
-                "# 练习 2.1 作答\nfrom helpers import prep_samples\n"
-                "answer_2_1 = prep_samples.raw_orders_sample_truth(2025)['exact_duplicate_rows']\n"
+                "# 练习 2.3 作答\nfrom helpers import prep_samples\n"
+                "answer_2_3 = prep_samples.raw_orders_sample_truth(2025)['exact_duplicate_rows']\n"
             )
     sub = tmp_path / "cheat.ipynb"
     nbformat.write(nb, sub)
