@@ -304,3 +304,20 @@ def test_roundtrip_has_no_custom_objects():
     assert not _v(Number(), Eq(), 1.0).ok
     assert not _v(SeriesRule(), Eq(), pd.Series([1.0])).ok
     assert type(roundtrip(Eq())).__name__ == "Other"
+
+
+def test_periods_survive_the_roundtrip_so_cohort_tables_can_be_graded():
+    """同期群留存矩阵的行标签是时段 (Period)：按周、按月、按日都要能读回并比较。"""
+    weeks = pd.period_range("2024-10-21", periods=2, freq="W")
+    table = pd.DataFrame({0: [1.0, 0.9], 1: [0.5, np.nan]}, index=pd.Index(weeks, name="cohort"))
+    assert roundtrip(pd.Period("2024-11", "M")) == pd.Period("2024-11", "M")
+    assert roundtrip(weeks[1]) == weeks[1]
+    assert _v(FrameRule(ordered=True), table, table.copy()).ok
+    shifted = table.set_axis(pd.Index(weeks + 1, name="cohort"))
+    assert not _v(FrameRule(ordered=True), shifted, table).ok
+
+
+def test_a_filled_in_missing_cell_is_named_as_such():
+    expected = pd.DataFrame({"k0": [1.0, 1.0], "k1": [0.4, np.nan]})
+    v = _v(FrameRule(ordered=True), expected.fillna(0), expected)
+    assert not v.ok and "应为缺失值" in " ".join(v.problems)

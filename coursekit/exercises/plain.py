@@ -90,6 +90,8 @@ def _numpy_pandas(value: Any, budget: _Budget, depth: int) -> Any:
         return {"__kind__": "ts", "iso": value.isoformat()}
     if issubclass(t, pd.Timedelta):
         return {"__kind__": "td", "seconds": value.total_seconds()}
+    if issubclass(t, pd.Period):  # 月份、自然周这样的时段（同期群的行标签）
+        return {"__kind__": "period", "start": value.start_time.isoformat(), "freq": value.freqstr}
     if issubclass(t, pd.DataFrame):
         return _frame(value, budget, depth)
     if issubclass(t, pd.Series):
@@ -388,6 +390,8 @@ def from_plain(p: Any) -> Any:
         return pd.Timestamp(p["iso"])
     if kind == "td":
         return pd.Timedelta(seconds=p["seconds"])
+    if kind == "period":
+        return pd.Period(pd.Timestamp(p["start"]), freq=p["freq"])
     if kind == "complex":
         return complex(p["re"], p["im"])
     if kind == "bigint":

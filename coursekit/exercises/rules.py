@@ -219,7 +219,9 @@ def _compare_aligned(
         return []
     i = bad[0]
     a, b = got[i], exp[i]
-    if _is_num(a) and _is_num(b):
+    if _is_nan(b) and not _is_nan(a):
+        detail = "这里应为缺失值 (NaN)：这一格本来就没有数据（例如还没到的时期），不要填 0 或别的数"
+    elif _is_num(a) and _is_num(b):
         detail = describe_gap(float(a), float(b))
     elif _is_nan(a):
         detail = "是缺失值 (NaN)"
