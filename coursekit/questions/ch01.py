@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from coursekit.exercises.rules import FrameRule, Number, PlotRule, SeriesRule
-from coursekit.questions import Question
+from coursekit.questions import Question, reference_axes
 
 
 def _completed() -> pd.DataFrame:
@@ -63,19 +63,13 @@ def dormant_uplift() -> float:
 
 def monthly_cancel_rate_plot():
     """1.5 2023–2024 年每月取消率（已取消订单 ÷ 当月全部订单，%）的折线图。"""
-    import matplotlib.pyplot as plt
-
     from helpers.data import load
 
     o = load("orders")
     rate = (o["status"] == "已取消").groupby(o["order_time"].dt.to_period("M")).mean() * 100
-    fig, ax = plt.subplots()
-    ax.plot(rate.index.to_timestamp(), rate.values, marker="o")
-    ax.set_title("每月取消率")
-    ax.set_xlabel("月份")
-    ax.set_ylabel("取消率（%）")
-    plt.close(fig)
-    return ax
+    return reference_axes(
+        "line", rate.index.to_timestamp(), rate.values, title="每月取消率", xlabel="月份", ylabel="取消率（%）"
+    )
 
 
 def category_margin_1111_2024() -> pd.Series:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from coursekit.exercises.rules import FrameRule, Label, Number, PlotRule, SeriesRule
-from coursekit.questions import Question
+from coursekit.questions import Question, reference_axes
 
 SAMPLE_SEED = 2025
 SAMPLE_ORDERS = 2000
@@ -176,17 +176,11 @@ def daily_orders() -> pd.Series:
 
 def daily_orders_plot():
     """2.7 清洗后每天订单数的折线图（一条线，92 个点）。"""
-    import matplotlib.pyplot as plt
-
     per_day = daily_orders()
-    fig, ax = plt.subplots()
-    ax.plot(per_day.index, per_day.values, marker=".")
-    ax.set_title("练习样本清洗后每天的订单数（2024 年第四季度）")
-    ax.set_xlabel("下单日期")
-    ax.set_ylabel("订单数（单/天）")
-    ax.set_ylim(bottom=0)
-    plt.close(fig)
-    return ax
+    return reference_axes(
+        "line", per_day.index, per_day.values, title="练习样本清洗后每天的订单数（2024 年第四季度）",
+        xlabel="下单日期", ylabel="订单数（单/天）",
+    )  # fmt: skip
 
 
 def top_pseudonym() -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from coursekit.exercises.rules import FrameRule, Number, PlotRule, SeriesRule
-from coursekit.questions import Question
+from coursekit.questions import Question, reference_axes
 
 
 def _orders() -> pd.DataFrame:
@@ -59,16 +59,11 @@ def buys_by_beijing_hour() -> pd.Series:
 
 def buys_by_hour_plot():
     """3.4 按北京时间小时的购买次数柱状图（24 根柱子，按 0–23 点排列）。"""
-    import matplotlib.pyplot as plt
-
     counts = buys_by_beijing_hour()
-    fig, ax = plt.subplots()
-    ax.bar(counts.index, counts.values)
-    ax.set_title("双十一前后 6 周各小时的购买次数（北京时间）")
-    ax.set_xlabel("小时（北京时间）")
-    ax.set_ylabel("购买次数（次）")
-    plt.close(fig)
-    return ax
+    return reference_axes(
+        "bar", counts.index, counts.values, title="双十一前后 6 周各小时的购买次数（北京时间）",
+        xlabel="小时（北京时间）", ylabel="购买次数（次）",
+    )  # fmt: skip
 
 
 def rule_precision_recall() -> pd.Series:

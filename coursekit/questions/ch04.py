@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from coursekit.exercises.rules import FrameRule, Number, PlotRule, SeriesRule
-from coursekit.questions import Question
+from coursekit.questions import Question, reference_axes
 
 TRAIN_CUTOFF = "2024-08-01"
 TEST_CUTOFF = "2024-09-01"
@@ -161,17 +161,11 @@ def silhouette_by_k() -> pd.Series:
 
 def silhouette_plot():
     """4.6 轮廓系数随 k 变化的折线图（一条线，7 个点，按 k 从小到大）。"""
-    import matplotlib.pyplot as plt
-
     sil = silhouette_by_k()
-    fig, ax = plt.subplots()
-    ax.plot(sil.index, sil.values, marker="o")
-    ax.set_title("不同簇数 k 的平均轮廓系数（下单 ≥ 4 次的顾客）")
-    ax.set_xlabel("簇数 k（个）")
-    ax.set_ylabel("平均轮廓系数（无量纲，-1 到 1）")
-    ax.set_ylim(bottom=0)
-    plt.close(fig)
-    return ax
+    return reference_axes(
+        "line", sil.index, sil.values, title="不同簇数 k 的平均轮廓系数（下单 ≥ 4 次的顾客）",
+        xlabel="簇数 k（个）", ylabel="平均轮廓系数（无量纲，-1 到 1）",
+    )  # fmt: skip
 
 
 def night_profile() -> pd.DataFrame:

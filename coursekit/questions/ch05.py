@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from coursekit.exercises.rules import FrameRule, Number, PlotRule, SeriesRule
-from coursekit.questions import Question
+from coursekit.questions import Question, reference_axes
 
 WINDOW = ("2024-10-21", "2024-12-02")  # 行为日志的 6 周（北京时间，左闭右开）
 SESSION_GAP = 15  # 5.1 用 15 分钟的会话规则
@@ -130,16 +130,8 @@ def daily_conversion() -> pd.Series:
 
 def daily_conversion_plot():
     """5.5 每天转化率的折线图（%）。"""
-    import matplotlib.pyplot as plt
-
     rate = daily_conversion() * 100
-    fig, ax = plt.subplots()
-    ax.plot(rate.index, rate.values, marker="o")
-    ax.set_title("每天的转化率")
-    ax.set_xlabel("日期")
-    ax.set_ylabel("转化率（%）")
-    plt.close(fig)
-    return ax
+    return reference_axes("line", rate.index, rate.values, title="每天的转化率", xlabel="日期", ylabel="转化率（%）")
 
 
 def ltv_by_tier() -> pd.DataFrame:
